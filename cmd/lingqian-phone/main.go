@@ -1,0 +1,112 @@
+// Command lingqian-phone is the customer's wallet for tests and demos: it
+// presents a card application to a PC/SC stack as a virtual contactless
+// card through vsmartcard's vpcd driver.
+//
+// vpcd accepts a card from any host that reaches its port: it belongs on a
+// test or demo machine, never on a shop PC.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"lingqian/wallet"
+)
+
+const usage = `lingqian-phone — the customer's phone, as a virtual contactless card
+
+Usage:
+  lingqian-phone tap [--vpcd HOST:PORT] [--app echo] [--once] [flags]
+
+Commands:
+  tap    present the phone to the reader; with --once, one tap that ends
+         when the desk is done with it, otherwise stay until interrupted
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	switch args[0] {
+	case "tap":
+		return tap(ctx, args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "lingqian-phone: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func tap(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tap", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("vpcd", "127.0.0.1:35963", "the vpcd reader slot to tap (host:port)")
+	appName := fs.String("app", "echo", "card application to present: echo (a null card)")
+	once := fs.Bool("once", false, "one tap: leave when the desk powers the card down")
+	timeout := fs.Duration("timeout", 0, "leave after this long even if the desk is not done (0: never)")
+	dropAfter := fs.Int("drop-after", 0, "fault: leave after answering N commands")
+	dropBefore := fs.Int("drop-before", 0, "fault: leave while command N is in flight")
+	delay := fs.Duration("delay", 0, "fault: wait this long before every answer")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var card wallet.CardApplication
+	switch *appName {
+	case "echo":
+		card = wallet.EchoCard{}
+	default:
+		fmt.Fprintf(stderr, "lingqian-phone: unknown card application %q (known: echo)\n", *appName)
+		return 2
+	}
+	if *timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *timeout)
+		defer cancel()
+	}
+	faults := wallet.Faults{DropAfter: *dropAfter, DropBefore: *dropBefore, Delay: *delay}
+	for {
+		res, err := wallet.Tap(ctx, *addr, card, faults, *once)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			fmt.Fprintf(stdout, "left the reader after %d commands\n", res.Commands)
+			return 0
+		case err != nil:
+			fmt.Fprintf(stderr, "lingqian-phone: %v\n", err)
+			if *once {
+				return 2
+			}
+		default:
+			fmt.Fprintf(stdout, "tap over: %d commands answered%s\n", res.Commands, ending(res))
+			if *once || ctx.Err() != nil {
+				return 0
+			}
+		}
+		// Staying on the reader: come back when it is there again.
+		select {
+		case <-ctx.Done():
+			return 0
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func ending(r wallet.TapResult) string {
+	switch {
+	case r.Dropped:
+		return " (left early, as asked)"
+	case r.PoweredOff:
+		return " (the desk is done)"
+	}
+	return ""
+}
