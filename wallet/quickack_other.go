@@ -5,4 +5,4 @@ package wallet
 import "net"
 
 // quickAck is Linux-only; elsewhere TCP_NODELAY alone is what we have.
-func quickAck(*net.TCPConn) {}
+func quickAck(net.Conn) {}

@@ -109,7 +109,7 @@ func dialReader(ctx context.Context, addr string) (*net.TCPConn, error) {
 }
 
 type session struct {
-	conn          *net.TCPConn
+	conn          net.Conn
 	app           CardApplication
 	faults        Faults
 	untilPowerOff bool
