@@ -135,14 +135,13 @@ func (p *PCSC) waitFor(ctx context.Context, wanted []string, goneCounts bool, do
 				return wanted[0], nil
 			}
 		}
-		reader, err := w.watch(ctx, names, done)
-		if reader != "" || err == nil {
-			if reader != "" {
-				return reader, nil
-			}
+		reader, err := observe(ctx, sctx, names, func(_ string, s scard.StateFlag) bool { return done(s) })
+		switch {
+		case reader != "":
+			return reader, nil
+		case err == nil:
 			continue // the reader list changed: list again
-		}
-		if ctx.Err() != nil {
+		case ctx.Err() != nil:
 			return "", ctx.Err()
 		}
 		if errors.Is(wrap("wait", "", err), ErrNoService) {
@@ -196,20 +195,16 @@ func (w *waiter) drop() {
 
 func (w *waiter) release() { w.drop() }
 
-// watch waits on the given readers plus the plug-and-play pseudo reader.
-// It returns a reader whose state satisfies done, or "" with a nil error
-// when the set of readers changed.
-func (w *waiter) watch(ctx context.Context, names []string, done func(scard.StateFlag) bool) (string, error) {
-	sctx, err := w.context()
-	if err != nil {
-		return "", err
-	}
+// observe waits on the given readers plus the plug-and-play pseudo reader,
+// and after every change shows each reader's state to visit. It returns
+// the first reader visit accepts, or "" with a nil error when the set of
+// readers changed and must be listed again.
+func observe(ctx context.Context, sctx *scard.Context, names []string, visit func(reader string, s scard.StateFlag) bool) (string, error) {
 	states := make([]scard.ReaderState, 0, len(names)+1)
 	for _, n := range names {
 		states = append(states, scard.ReaderState{Reader: n, CurrentState: scard.StateUnaware})
 	}
 	states = append(states, scard.ReaderState{Reader: pnpReader, CurrentState: scard.StateUnaware})
-	pnpChanged := false
 	for first := true; ; first = false {
 		// A bounded timeout makes the loop notice a context cancelled in
 		// the instant between the check and the wait.
@@ -226,17 +221,13 @@ func (w *waiter) watch(ctx context.Context, names []string, done func(scard.Stat
 		for i := range states[:len(names)] {
 			s := states[i].EventState
 			if s&(scard.StateUnknown|scard.StateUnavailable) != 0 {
-				return "", nil
+				return "", nil // the reader went away
 			}
-			if done(s) {
-				return states[i].Reader, nil
+			if visit(names[i], s) {
+				return names[i], nil
 			}
 		}
-		pnp := &states[len(states)-1]
-		if !first && pnp.EventState&scard.StateChanged != 0 {
-			pnpChanged = true
-		}
-		if pnpChanged {
+		if !first && states[len(states)-1].EventState&scard.StateChanged != 0 {
 			return "", nil
 		}
 		for i := range states {

@@ -117,44 +117,20 @@ func (w *watcher) syncReaders(ctx context.Context, names []string) bool {
 // follow reports card arrivals and departures on the given readers until
 // the set of readers changes (nil) or the wait fails.
 func (w *watcher) follow(ctx context.Context, sctx *scard.Context, names []string) error {
-	states := make([]scard.ReaderState, 0, len(names)+1)
-	for _, n := range names {
-		states = append(states, scard.ReaderState{Reader: n, CurrentState: scard.StateUnaware})
+	_, err := observe(ctx, sctx, names, func(reader string, s scard.StateFlag) bool {
+		present := s&scard.StatePresent != 0 && s&scard.StateMute == 0
+		if present == w.cards[reader] {
+			return false
+		}
+		w.cards[reader] = present
+		kind := app.CardRemoved
+		if present {
+			kind = app.CardPresent
+		}
+		return !w.emit(ctx, kind, reader) // stop only when ctx ended
+	})
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	states = append(states, scard.ReaderState{Reader: pnpReader, CurrentState: scard.StateUnaware})
-	for first := true; ; first = false {
-		err := sctx.GetStatusChange(states, time.Second)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if errors.Is(err, scard.ErrTimeout) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		for i := range states[:len(names)] {
-			s := states[i].EventState
-			if s&(scard.StateUnknown|scard.StateUnavailable) != 0 {
-				return nil // the reader went away: list again
-			}
-			present := s&scard.StatePresent != 0 && s&scard.StateMute == 0
-			if present != w.cards[names[i]] {
-				w.cards[names[i]] = present
-				kind := app.CardRemoved
-				if present {
-					kind = app.CardPresent
-				}
-				if !w.emit(ctx, kind, names[i]) {
-					return ctx.Err()
-				}
-			}
-		}
-		if !first && states[len(states)-1].EventState&scard.StateChanged != 0 {
-			return nil
-		}
-		for i := range states {
-			states[i].CurrentState = states[i].EventState &^ scard.StateChanged
-		}
-	}
+	return err
 }
