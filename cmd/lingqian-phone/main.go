@@ -1,6 +1,7 @@
 // Command lingqian-phone is the customer's wallet for tests and demos: it
-// presents a card application to a PC/SC stack as a virtual contactless
-// card through vsmartcard's vpcd driver.
+// makes a wallet from a local test issuer, presents it (or a null card) to
+// a PC/SC stack as a virtual contactless card through vsmartcard's vpcd
+// driver, and shows what it holds.
 //
 // vpcd accepts a card from any host that reaches its port: it belongs on a
 // test or demo machine, never on a shop PC.
@@ -22,11 +23,20 @@ import (
 const usage = `lingqian-phone — the customer's phone, as a virtual contactless card
 
 Usage:
-  lingqian-phone tap [--vpcd HOST:PORT] [--app echo] [--once] [flags]
+  lingqian-phone personalize --issuer DIR --wallet W.json --balance 50000 [flags]
+  lingqian-phone tap [--wallet W.json | --app echo] [--vpcd HOST:PORT] [--once] [flags]
+  lingqian-phone show --wallet W.json [--json]
 
 Commands:
-  tap    present the phone to the reader; with --once, one tap that ends
-         when the desk is done with it, otherwise stay until interrupted
+  personalize  make a wallet from the local test issuer in DIR (created on
+               first use, reused after) and write DIR/capk.json for the
+               desk's --capk; amounts are in minor units (fen)
+  tap          present the phone to the reader: the wallet, or with --app echo
+               a null card; with --once, one tap that ends when the desk is
+               done with it, otherwise stay until interrupted
+  show         print the wallet's balance, counters and purchase log
+
+Run a command with -h for its flags.
 `
 
 func main() {
@@ -43,6 +53,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "tap":
 		return tap(ctx, args[1:], stdout, stderr)
+	case "personalize":
+		return personalize(args[1:], stdout, stderr)
+	case "show":
+		return show(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "lingqian-phone: unknown command %q\n\n%s", args[0], usage)
 	return 2
@@ -52,7 +66,8 @@ func tap(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("tap", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("vpcd", "127.0.0.1:35963", "the vpcd reader slot to tap (host:port)")
-	appName := fs.String("app", "echo", "card application to present: echo (a null card)")
+	appName := fs.String("app", "", "card application to present: wallet (the default with --wallet) or echo (a null card, the default without)")
+	walletPath := fs.String("wallet", "", "the wallet file to present")
 	once := fs.Bool("once", false, "one tap: leave when the desk powers the card down")
 	timeout := fs.Duration("timeout", 0, "leave after this long even if the desk is not done (0: never)")
 	dropAfter := fs.Int("drop-after", 0, "fault: leave after answering N commands")
@@ -61,12 +76,34 @@ func tap(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if *appName == "" {
+		*appName = "echo"
+		if *walletPath != "" {
+			*appName = "wallet"
+		}
+	}
 	var card wallet.CardApplication
+	var w *wallet.Card
 	switch *appName {
 	case "echo":
+		if *walletPath != "" {
+			fmt.Fprintln(stderr, "lingqian-phone: --app echo presents a null card, not the --wallet")
+			return 2
+		}
 		card = wallet.EchoCard{}
+	case "wallet":
+		if *walletPath == "" {
+			fmt.Fprintln(stderr, "lingqian-phone: --app wallet needs --wallet FILE")
+			return 2
+		}
+		var err error
+		if w, err = wallet.Open(*walletPath); err != nil {
+			fmt.Fprintf(stderr, "lingqian-phone: %v\n", err)
+			return 2
+		}
+		card = w
 	default:
-		fmt.Fprintf(stderr, "lingqian-phone: unknown card application %q (known: echo)\n", *appName)
+		fmt.Fprintf(stderr, "lingqian-phone: unknown card application %q (known: wallet, echo)\n", *appName)
 		return 2
 	}
 	if *timeout > 0 {
@@ -88,6 +125,9 @@ func tap(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		default:
 			fmt.Fprintf(stdout, "tap over: %d commands answered%s\n", res.Commands, ending(res))
+			if w != nil {
+				fmt.Fprintf(stdout, "wallet: balance %s, ATC %d\n", money(w.Balance(), w.Currency()), w.ATC())
+			}
 			if *once || ctx.Err() != nil {
 				return 0
 			}
