@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 
 	"lingqian/emv/tlv"
 )
@@ -101,4 +102,28 @@ func FuzzDOL(f *testing.F) {
 			t.Fatalf("built %d bytes for a DOL asking %d", len(got), want)
 		}
 	})
+}
+
+func TestRestrictions_DatesAreCalendarDaysWhereTheDeskIs(t *testing.T) {
+	// Given a card effective from today and expiring today, at a desk east of UTC
+	shanghai := time.FixedZone("CST", 8*3600)
+	at := time.Date(2026, 11, 25, 0, 30, 0, 0, shanghai) // still the 24th in UTC
+	k := &Kernel{t: DefaultTerminal()}
+	s := k.newSession(nil, Purchase{Amount: 1, At: at})
+	s.data[0x5F25], s.data[0x5F24] = h("261125"), h("261125")
+
+	// When processing restrictions run
+	s.restrictions()
+
+	// Then the card is neither "not yet effective" nor expired
+	if s.tvr.Has(TVRNotYetEffective) || s.tvr.Has(TVRExpiredApplication) {
+		t.Fatalf("TVR %s", s.tvr)
+	}
+	// And the next day it has expired
+	s = k.newSession(nil, Purchase{Amount: 1, At: at.AddDate(0, 0, 1)})
+	s.data[0x5F25], s.data[0x5F24] = h("261125"), h("261125")
+	s.restrictions()
+	if !s.tvr.Has(TVRExpiredApplication) {
+		t.Fatalf("TVR %s, want expired", s.tvr)
+	}
 }

@@ -27,14 +27,15 @@ func (s *session) restrictions() (Reason, bool) {
 			s.tvr.Set(TVRServiceNotAllowed)
 		}
 	}
-	today := s.p.At
+	// Card dates are calendar days where the desk stands.
+	today, loc := s.p.At, s.p.At.Location()
 	if eff, ok := s.data[0x5F25]; ok {
-		d, err := yymmdd(eff)
+		d, err := yymmdd(eff, loc)
 		if err != nil || today.Before(d) {
 			s.tvr.Set(TVRNotYetEffective)
 		}
 	}
-	exp, err := yymmdd(s.data[0x5F24])
+	exp, err := yymmdd(s.data[0x5F24], loc)
 	if err != nil || today.After(exp.Add(24*time.Hour-time.Nanosecond)) {
 		s.tvr.Set(TVRExpiredApplication)
 	}
@@ -72,7 +73,7 @@ func (s *session) riskManagement() (Reason, bool) {
 
 // reasonFor explains the first TVR bit that makes the desk decline.
 var reasonFor = []struct {
-	bit    tvrBit
+	bit    TVRBit
 	reason Reason
 }{
 	{TVRExceptionFile, ReasonHotlisted},
@@ -124,12 +125,12 @@ func (s *session) decline(ctx context.Context, why Reason) Outcome {
 	return s.end(Declined, why)
 }
 
-func yymmdd(b []byte) (time.Time, error) {
+func yymmdd(b []byte, loc *time.Location) (time.Time, error) {
 	if len(b) != 3 {
 		return time.Time{}, fmt.Errorf("date of %d bytes", len(b))
 	}
 	if _, ok := bcdValue(b); !ok {
 		return time.Time{}, fmt.Errorf("date %X is not BCD", b)
 	}
-	return time.Parse("060102", fmt.Sprintf("%X", b))
+	return time.ParseInLocation("060102", fmt.Sprintf("%X", b), loc)
 }

@@ -7,34 +7,34 @@ import "encoding/hex"
 type TVR [5]byte
 
 // TVR bits as (byte index, mask).
-type tvrBit struct {
+type TVRBit struct {
 	byteIdx int
 	mask    byte
 }
 
 var (
-	TVRODANotPerformed     = tvrBit{0, 0x80}
-	TVRSDAFailed           = tvrBit{0, 0x40}
-	TVRICCDataMissing      = tvrBit{0, 0x20}
-	TVRExceptionFile       = tvrBit{0, 0x10}
-	TVRDDAFailed           = tvrBit{0, 0x08}
-	TVRCDAFailed           = tvrBit{0, 0x04}
-	TVRVersionsDiffer      = tvrBit{1, 0x80}
-	TVRExpiredApplication  = tvrBit{1, 0x40}
-	TVRNotYetEffective     = tvrBit{1, 0x20}
-	TVRServiceNotAllowed   = tvrBit{1, 0x10}
-	TVRNewCard             = tvrBit{1, 0x08}
-	TVRExceedsFloorLimit   = tvrBit{3, 0x80}
-	TVRIssuerAuthFailed    = tvrBit{4, 0x40}
-	TVRScriptFailedBefore  = tvrBit{4, 0x20}
-	TVRScriptFailedAfterAC = tvrBit{4, 0x10}
+	TVRODANotPerformed     = TVRBit{0, 0x80}
+	TVRSDAFailed           = TVRBit{0, 0x40}
+	TVRICCDataMissing      = TVRBit{0, 0x20}
+	TVRExceptionFile       = TVRBit{0, 0x10}
+	TVRDDAFailed           = TVRBit{0, 0x08}
+	TVRCDAFailed           = TVRBit{0, 0x04}
+	TVRVersionsDiffer      = TVRBit{1, 0x80}
+	TVRExpiredApplication  = TVRBit{1, 0x40}
+	TVRNotYetEffective     = TVRBit{1, 0x20}
+	TVRServiceNotAllowed   = TVRBit{1, 0x10}
+	TVRNewCard             = TVRBit{1, 0x08}
+	TVRExceedsFloorLimit   = TVRBit{3, 0x80}
+	TVRIssuerAuthFailed    = TVRBit{4, 0x40}
+	TVRScriptFailedBefore  = TVRBit{4, 0x20}
+	TVRScriptFailedAfterAC = TVRBit{4, 0x10}
 )
 
 // Set raises a bit.
-func (t *TVR) Set(b tvrBit) { t[b.byteIdx] |= b.mask }
+func (t *TVR) Set(b TVRBit) { t[b.byteIdx] |= b.mask }
 
 // Has says whether a bit is raised.
-func (t TVR) Has(b tvrBit) bool { return t[b.byteIdx]&b.mask != 0 }
+func (t TVR) Has(b TVRBit) bool { return t[b.byteIdx]&b.mask != 0 }
 
 func (t TVR) String() string { return hex.EncodeToString(t[:]) }
 
