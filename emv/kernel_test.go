@@ -9,7 +9,9 @@ import (
 	"lingqian/device"
 	"lingqian/emv"
 	"lingqian/emv/tlv"
+	"lingqian/internal/pcsctest"
 	"lingqian/issuance"
+	"lingqian/wallet"
 )
 
 func TestKernel_ApprovesAPurchaseOffline(t *testing.T) {
@@ -121,54 +123,62 @@ func TestKernel_Declines(t *testing.T) {
 		{name: "hotlisted wallet", desk: func(t *emv.Terminal) { t.Hotlist = func(string) bool { return true } },
 			code: "hotlisted", bit: tvr(emv.TVRExceptionFile)},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			// Given a wallet, a desk, and what is wrong between them
-			is := iss
-			if tc.issuer != nil {
-				is = tc.issuer
-			}
-			w := newWallet(t, is, tc.req)
-			before := w.Balance()
-			trusted := iss
-			if tc.trusted != nil {
-				trusted = tc.trusted
-			}
-			var desk []func(*emv.Terminal)
-			if tc.desk != nil {
-				desk = append(desk, tc.desk)
-			}
-			k := newKernel(t, trusted, desk...)
-			var app device.Application = w
-			if tc.wrap != nil {
-				app = tc.wrap(w)
-			}
-			amount := tc.amount
-			if amount == 0 {
-				amount = 1250
-			}
+	d := pcsctest.Start(t)
+	for _, via := range []string{"loopback", "pcscd"} {
+		for _, tc := range cases {
+			t.Run(via+"/"+tc.name, func(t *testing.T) {
+				// Given a wallet, a desk, and what is wrong between them
+				is := iss
+				if tc.issuer != nil {
+					is = tc.issuer
+				}
+				w := newWallet(t, is, tc.req)
+				before := w.Balance()
+				trusted := iss
+				if tc.trusted != nil {
+					trusted = tc.trusted
+				}
+				var desk []func(*emv.Terminal)
+				if tc.desk != nil {
+					desk = append(desk, tc.desk)
+				}
+				k := newKernel(t, trusted, desk...)
+				var app device.Application = w
+				if tc.wrap != nil {
+					app = tc.wrap(w)
+				}
+				amount := tc.amount
+				if amount == 0 {
+					amount = 1250
+				}
 
-			// When the customer pays
-			out := tap(t, k, app, device.Leave{}, emv.Purchase{Amount: amount})
+				// When the customer pays, on the loopback reader or through the real pcscd
+				var out emv.Outcome
+				if via == "pcscd" {
+					out = tapThroughPcscd(t, d, k, app, wallet.Faults{}, emv.Purchase{Amount: amount})
+				} else {
+					out = tap(t, k, app, device.Leave{}, emv.Purchase{Amount: amount})
+				}
 
-			// Then the desk declines, says why, and the TVR shows it
-			if out.Result != emv.Declined || out.Reason.Code != tc.code {
-				t.Fatalf("outcome %v %q (%s), want declined %q", out.Result, out.Reason.Code, out.Reason.Detail, tc.code)
-			}
-			if !strings.Contains(out.Reason.Detail, tc.detail) {
-				t.Errorf("detail %q lacks %q", out.Reason.Detail, tc.detail)
-			}
-			if tc.bit != nil {
-				for i := range tc.bit {
-					if out.TVR[i]&tc.bit[i] != tc.bit[i] {
-						t.Errorf("TVR %s lacks %X", out.TVR, tc.bit[:])
+				// Then the desk declines, says why, and the TVR shows it
+				if out.Result != emv.Declined || out.Reason.Code != tc.code {
+					t.Fatalf("outcome %v %q (%s), want declined %q", out.Result, out.Reason.Code, out.Reason.Detail, tc.code)
+				}
+				if !strings.Contains(out.Reason.Detail, tc.detail) {
+					t.Errorf("detail %q lacks %q", out.Reason.Detail, tc.detail)
+				}
+				if tc.bit != nil {
+					for i := range tc.bit {
+						if out.TVR[i]&tc.bit[i] != tc.bit[i] {
+							t.Errorf("TVR %s lacks %X", out.TVR, tc.bit[:])
+						}
 					}
 				}
-			}
-			if !tc.charged && w.Balance() != before {
-				t.Errorf("balance %d, want %d: a purchase declined before GENERATE AC charged the wallet", w.Balance(), before)
-			}
-		})
+				if !tc.charged && w.Balance() != before {
+					t.Errorf("balance %d, want %d: a purchase declined before GENERATE AC charged the wallet", w.Balance(), before)
+				}
+			})
+		}
 	}
 }
 

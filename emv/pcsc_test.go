@@ -14,7 +14,7 @@ import (
 
 // tapThroughPcscd presents the wallet on the real pcscd's vpcd reader
 // and runs one purchase through the PC/SC reader layer.
-func tapThroughPcscd(t *testing.T, d *pcsctest.Daemon, k *emv.Kernel, w *wallet.Card, faults wallet.Faults, p emv.Purchase) emv.Outcome {
+func tapThroughPcscd(t *testing.T, d *pcsctest.Daemon, k *emv.Kernel, w wallet.CardApplication, faults wallet.Faults, p emv.Purchase) emv.Outcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
