@@ -22,6 +22,9 @@ type Leave struct {
 	// DuringCommand: the card executes this command (1-based) but leaves
 	// before its answer reaches the reader.
 	DuringCommand int
+	// BeforeCommand: the card leaves just as this command (1-based) is
+	// sent, without executing it.
+	BeforeCommand int
 }
 
 // Loopback is an in-process reader with at most one card application in
@@ -135,6 +138,11 @@ func (k *loopbackLink) transmit(command []byte) ([]byte, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.app == nil || l.tap != k.tap {
+		return nil, &Error{Op: "transmit", Reader: l.name, Kind: ErrCardLeft, Err: errRemoved}
+	}
+	if l.served+1 == l.leave.BeforeCommand {
+		l.app = nil
+		l.changeLocked()
 		return nil, &Error{Op: "transmit", Reader: l.name, Kind: ErrCardLeft, Err: errRemoved}
 	}
 	resp := l.app.Process(append([]byte(nil), command...))

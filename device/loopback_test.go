@@ -47,6 +47,7 @@ func TestLoopback_CardLeft(t *testing.T) {
 		{"lifted between commands", device.Leave{}, true, 1},
 		{"leaves after answering", device.Leave{AfterAnswers: 1}, false, 1},
 		{"leaves while a command is in flight", device.Leave{DuringCommand: 2}, false, 2},
+		{"leaves as a command is sent", device.Leave{BeforeCommand: 2}, false, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

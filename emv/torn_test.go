@@ -25,11 +25,10 @@ func TestKernel_CardLeavingAtEveryCommandNeverChargesTwice(t *testing.T) {
 	k := newKernel(t, iss)
 	n := commandsPerPurchase(t, k, iss)
 	for i := 1; i <= n; i++ {
-		for _, mode := range []string{"during", "after"} {
-			leave := device.Leave{DuringCommand: i}
-			if mode == "after" {
-				leave = device.Leave{AfterAnswers: i}
-			}
+		for _, mode := range []string{"before", "during", "after"} {
+			leave := map[string]device.Leave{
+				"before": {BeforeCommand: i}, "during": {DuringCommand: i}, "after": {AfterAnswers: i},
+			}[mode]
 			t.Run(fmt.Sprintf("%s command %d of %d", mode, i, n), func(t *testing.T) {
 				// Given a customer who lifts the phone at that moment, then taps again
 				w := newWallet(t, iss, issuance.Request{Balance: 50000})
@@ -145,5 +144,28 @@ func TestKernel_ForeignCardLayouts(t *testing.T) {
 				t.Fatalf("%v %q %s; balance %d", out.Result, out.Reason.Code, out.Reason.Detail, w.Balance())
 			}
 		})
+	}
+}
+
+func TestKernel_TornBeforeTheCardRanGenerateACIsNotCharged(t *testing.T) {
+	// Given a tap torn as GENERATE AC was sent, before the card ran it
+	iss := issuerFor(t)
+	k := newKernel(t, iss)
+	w := newWallet(t, iss, issuance.Request{Balance: 50000})
+	n := commandsPerPurchase(t, k, iss)
+	torn := tap(t, k, w, device.Leave{BeforeCommand: n}, emv.Purchase{Amount: 1250})
+	if torn.Result != emv.Torn || w.Balance() != 50000 {
+		t.Fatalf("first tap: %v, balance %d", torn.Result, w.Balance())
+	}
+
+	// When the same phone is tapped again
+	out := tap(t, k, w, device.Leave{}, emv.Purchase{Amount: 1250, Recover: []emv.TornTap{*torn.Tear}})
+
+	// Then the card says the torn tap never completed, and this tap pays once
+	if out.Result != emv.Approved || out.Uncharged == nil || out.Recovered != nil {
+		t.Fatalf("%v uncharged=%v recovered=%v", out.Result, out.Uncharged != nil, out.Recovered != nil)
+	}
+	if w.Balance() != 50000-1250 {
+		t.Fatalf("balance %d", w.Balance())
 	}
 }
