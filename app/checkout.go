@@ -1,0 +1,274 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"lingqian/emv"
+)
+
+// Card is a session with the card (phone) in the reader's field.
+type Card interface {
+	Transmit(ctx context.Context, command []byte) ([]byte, error)
+	Close() error
+}
+
+// Reader gives the checkout the next card presented.
+type Reader interface {
+	// Tap waits for a card and opens a session with it.
+	Tap(ctx context.Context) (Card, error)
+}
+
+// Kernel runs the EMV purchase with a card.
+type Kernel interface {
+	Run(ctx context.Context, card emv.Card, p emv.Purchase) emv.Outcome
+}
+
+// Limits bound what the desk approves while the bank has not posted it:
+// the money at risk if the desk is lost before it forwards. Zero means no limit.
+type Limits struct {
+	PerPurchase   Money
+	PendingAmount Money
+	PendingCount  int
+	OldestPending time.Duration
+}
+
+// LimitError says which offline limit a sale would exceed.
+type LimitError struct {
+	Limit string // "per_purchase", "pending_amount", "pending_count", "oldest_pending"
+	Text  string // a sentence for the cashier
+}
+
+func (e *LimitError) Error() string { return "offline limit: " + e.Text }
+
+// ErrLimit matches every LimitError.
+var ErrLimit = errors.New("offline limit reached")
+
+func (e *LimitError) Is(target error) bool { return target == ErrLimit }
+
+// Checkout runs sales at one desk.
+type Checkout struct {
+	Journal  Journal
+	Audit    Audit
+	Kernel   Kernel
+	Reader   Reader
+	Terminal string // terminal id
+	Merchant string // merchant id
+	Currency string // ISO 4217 numeric
+	Limits   Limits
+	Now      func() time.Time // nil: time.Now
+}
+
+// Sale is what the cashier asks for.
+type Sale struct {
+	Amount  Money
+	Cashier Operator
+	// Override is the supervisor who allowed this sale past an offline
+	// limit; nil when none did.
+	Override *Operator
+}
+
+// Result is what the cashier sees after a tap, and what was recorded.
+type Result struct {
+	Outcome emv.Outcome
+	// Entry is the journal entry of an approved purchase (recorded and
+	// synced before this result exists), or of a torn tap.
+	Entry *Entry
+}
+
+// Approved says whether the customer has paid.
+func (r Result) Approved() bool { return r.Outcome.Result == emv.Approved && r.Entry != nil }
+
+func (c *Checkout) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// Charge checks the offline limits, waits for the customer's phone, runs
+// the purchase, and records it in the journal before saying approved.
+func (c *Checkout) Charge(ctx context.Context, sale Sale) (Result, error) {
+	if sale.Amount <= 0 {
+		return Result{}, fmt.Errorf("checkout: amount %d must be positive", sale.Amount)
+	}
+	if err := c.checkLimits(ctx, sale); err != nil {
+		return Result{}, err
+	}
+	torn, err := c.Journal.OpenTorn(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("checkout: open torn taps: %w", err)
+	}
+	card, err := c.Reader.Tap(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("checkout: waiting for the phone: %w", err)
+	}
+	defer card.Close()
+
+	p := emv.Purchase{Amount: int64(sale.Amount), At: c.now(), Recover: tornTaps(torn)}
+	out := c.Kernel.Run(ctx, card, p)
+	res := Result{Outcome: out}
+	// A recorded failure must never look approved: any error below leaves
+	// Entry nil, and the caller shows the error.
+	if u := out.Uncharged; u != nil {
+		if _, err := c.record(ctx, KindTornCleared, sale, out, tornSeq(torn, u)); err != nil {
+			return res, err
+		}
+	}
+	switch out.Result {
+	case emv.Approved:
+		ref := int64(0)
+		if out.Recovered != nil {
+			ref = tornSeq(torn, out.Recovered)
+		}
+		e, err := c.record(ctx, KindPurchase, sale, out, ref)
+		if err != nil {
+			return res, fmt.Errorf("checkout: the wallet paid but the purchase could not be recorded: %w", err)
+		}
+		res.Entry = &e
+	case emv.Torn:
+		e, err := c.record(ctx, KindTorn, sale, out, 0)
+		if err != nil {
+			return res, fmt.Errorf("checkout: recording a torn tap: %w", err)
+		}
+		res.Entry = &e
+	}
+	return res, nil
+}
+
+func (c *Checkout) checkLimits(ctx context.Context, sale Sale) error {
+	l := c.Limits
+	var broken *LimitError
+	if l.PerPurchase > 0 && sale.Amount > l.PerPurchase {
+		broken = &LimitError{"per_purchase", fmt.Sprintf("%s is over the offline limit of %s for one purchase",
+			FormatMoney(sale.Amount), FormatMoney(l.PerPurchase))}
+	} else {
+		pend, err := c.Journal.Pending(ctx)
+		if err != nil {
+			return fmt.Errorf("checkout: pending purchases: %w", err)
+		}
+		switch {
+		case l.PendingAmount > 0 && pend.Amount+sale.Amount > l.PendingAmount:
+			broken = &LimitError{"pending_amount", fmt.Sprintf("%s not yet at the bank; this sale would pass the limit of %s",
+				FormatMoney(pend.Amount), FormatMoney(l.PendingAmount))}
+		case l.PendingCount > 0 && pend.Count+1 > l.PendingCount:
+			broken = &LimitError{"pending_count", fmt.Sprintf("%d purchases not yet at the bank; the limit is %d",
+				pend.Count, l.PendingCount)}
+		case l.OldestPending > 0 && !pend.Oldest.IsZero() && c.now().Sub(pend.Oldest) > l.OldestPending:
+			broken = &LimitError{"oldest_pending", fmt.Sprintf("the oldest purchase not yet at the bank is from %s; forward first",
+				pend.Oldest.Format("2006-01-02 15:04"))}
+		}
+	}
+	if broken == nil {
+		return nil
+	}
+	sup := sale.Override
+	if sup == nil {
+		return broken
+	}
+	if !sup.Role.Can(RoleSupervisor) {
+		return fmt.Errorf("checkout: %s cannot override limits: %w", sup.ID, ErrRole)
+	}
+	detail := fmt.Sprintf("limit %s: %s; amount %s; cashier %s", broken.Limit, broken.Text, FormatMoney(sale.Amount), sale.Cashier.ID)
+	if err := c.Audit.Record(ctx, AuditEvent{At: c.now(), Operator: sup.ID, Action: AuditLimitOverride, Detail: detail}); err != nil {
+		return fmt.Errorf("checkout: recording the override: %w", err)
+	}
+	return nil
+}
+
+// record appends one entry made from the kernel's outcome.
+func (c *Checkout) record(ctx context.Context, kind EntryKind, sale Sale, out emv.Outcome, ref int64) (Entry, error) {
+	key, err := newKey(c.Terminal)
+	if err != nil {
+		return Entry{}, err
+	}
+	e := Entry{Kind: kind, At: c.now(), IdempotencyKey: key, Operator: sale.Cashier.ID,
+		TerminalID: c.Terminal, MerchantID: c.Merchant, Ref: ref}
+	switch kind {
+	case KindTorn:
+		t := out.Tear
+		e.Note = out.Reason.Detail
+		e.Amount, e.Currency, e.TxnDate, e.TxnType = Money(t.Amount), t.Currency, t.Date, t.Type
+		e.AID, e.PAN, e.PSN, e.UN, e.PDOLData, e.CDOL1Data = t.AID, t.PAN, t.PSN, t.UN, t.PDOLData, t.CDOL1Data
+	case KindTornCleared:
+		t := out.Uncharged
+		e.Note = "the card says the torn tap never completed"
+		e.Amount, e.Currency, e.PAN, e.PSN, e.AID, e.UN = Money(t.Amount), t.Currency, t.PAN, t.PSN, t.AID, t.UN
+	default:
+		e.Amount, e.Currency, e.TxnDate, e.TxnType = Money(out.Amount), out.Currency, out.Date, out.Type
+		e.AID, e.PAN, e.PSN, e.ATC, e.CID, e.AC, e.IAD = out.AID, out.PAN, out.PSN, out.ATC, out.CID, out.AC, out.IAD
+		e.TVR, e.UN = out.TVR[:], out.UN
+		e.PDOLData, e.CDOL1Data, e.GenACResponse = out.PDOLData, out.CDOL1Data, out.GenACResponse
+	}
+	return c.Journal.Append(ctx, e)
+}
+
+// newKey makes the idempotency key an entry keeps for ever.
+func newKey(terminal string) (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("idempotency key: %w", err)
+	}
+	return terminal + "-" + hex.EncodeToString(b), nil
+}
+
+// tornTaps turns the journal's open torn entries into what the kernel asks the card about.
+func tornTaps(entries []Entry) []emv.TornTap {
+	out := make([]emv.TornTap, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, emv.TornTap{AID: e.AID, PAN: e.PAN, PSN: e.PSN, UN: e.UN, Amount: int64(e.Amount),
+			Currency: e.Currency, Date: e.TxnDate, Type: e.TxnType, PDOLData: e.PDOLData, CDOL1Data: e.CDOL1Data, At: e.At})
+	}
+	return out
+}
+
+// tornSeq finds the journal entry of a torn tap the kernel resolved.
+func tornSeq(entries []Entry, t *emv.TornTap) int64 {
+	for _, e := range entries {
+		if e.PAN == t.PAN && e.PSN == t.PSN && string(e.UN) == string(t.UN) {
+			return e.Seq
+		}
+	}
+	return 0
+}
+
+// Void cancels a purchase the bank has not been sent yet. Only a
+// supervisor may; the void is itself a journal entry, forwarded.
+func (c *Checkout) Void(ctx context.Context, seq int64, supervisor Operator, reason string) (Entry, error) {
+	if !supervisor.Role.Can(RoleSupervisor) {
+		return Entry{}, fmt.Errorf("void: %s: %w", supervisor.ID, ErrRole)
+	}
+	orig, err := c.Journal.Entry(ctx, seq)
+	if err != nil {
+		return Entry{}, fmt.Errorf("void: entry %d: %w", seq, err)
+	}
+	if orig.Kind != KindPurchase {
+		return Entry{}, fmt.Errorf("void: entry %d is a %s, not a purchase", seq, orig.Kind)
+	}
+	if voided, err := c.Journal.Voided(ctx, seq); err != nil || voided {
+		return Entry{}, fmt.Errorf("void: entry %d is already voided (%v)", seq, err)
+	}
+	if st, err := c.Journal.State(ctx, seq); err != nil || st != StateCaptured {
+		return Entry{}, fmt.Errorf("void: purchase %d has already gone to the bank (%s, %v): it cannot be voided here", seq, st, err)
+	}
+	key, err := newKey(c.Terminal)
+	if err != nil {
+		return Entry{}, err
+	}
+	v := orig
+	v.Seq, v.Kind, v.At, v.IdempotencyKey, v.Operator, v.Ref, v.Note = 0, KindVoid, c.now(), key, supervisor.ID, seq, reason
+	v.PrevHash, v.Hash = nil, nil
+	e, err := c.Journal.Append(ctx, v)
+	if err != nil {
+		return Entry{}, fmt.Errorf("void: %w", err)
+	}
+	detail := fmt.Sprintf("voided purchase %d of %s: %s", seq, FormatMoney(orig.Amount), reason)
+	if err := c.Audit.Record(ctx, AuditEvent{At: e.At, Operator: supervisor.ID, Action: AuditVoid, Ref: e.Seq, Detail: detail}); err != nil {
+		return e, fmt.Errorf("void recorded as %d, but its audit row failed: %w", e.Seq, err)
+	}
+	return e, nil
+}
