@@ -7,4 +7,5 @@ package main
 import (
 	_ "github.com/go-resty/resty/v2"
 	_ "github.com/mattn/go-sqlite3"
+	_ "golang.org/x/crypto/argon2"
 )

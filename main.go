@@ -24,21 +24,37 @@ import (
 const usage = `lingqian — offline e-cash desk
 
 Usage:
-  lingqian [--lang en|zh-Hans]     open the desk
-  lingqian readers                 list card readers and whether a card is on each
+  lingqian [--lang en|zh-Hans]               open the desk
+  lingqian charge --amount 12.50 [--json]    one purchase, headless (exit 0 approved, 3 declined, 2 error)
+  lingqian void --seq N --by SUPERVISOR --reason TEXT
+  lingqian report --x|--z [--format text|csv|json]
+  lingqian operator add|list|passwd
+  lingqian journal verify
+  lingqian readers                           list card readers
+Every command takes --data DIR, the desk's data folder.
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		case "readers":
 			return listReaders(ctx, stdout, stderr)
+		case "charge":
+			return charge(ctx, args[1:], stdin, stdout, stderr)
+		case "void":
+			return void(ctx, args[1:], stdin, stdout, stderr)
+		case "report":
+			return report(ctx, args[1:], stdin, stdout, stderr)
+		case "operator":
+			return operator(ctx, args[1:], stdin, stdout, stderr)
+		case "journal":
+			return journal(ctx, args[1:], stdout, stderr)
 		case "help":
 			fmt.Fprint(stdout, usage)
 			return 0
@@ -52,10 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	return openDesk(ctx, *lang)
+	return openWindow(ctx, *lang)
 }
 
-func openDesk(ctx context.Context, lang string) int {
+func openWindow(ctx context.Context, lang string) int {
 	a := fyneapp.NewWithID("cn.lingqian.desk")
 	board := app.NewReaderBoard()
 	desk := ui.NewDesk(a, board, lang)

@@ -15,7 +15,7 @@ func TestReaders_ListsWhatPcscdHas(t *testing.T) {
 
 	// When the cashier runs `lingqian readers`
 	var out, errs bytes.Buffer
-	code := run(context.Background(), []string{"readers"}, &out, &errs)
+	code := run(context.Background(), []string{"readers"}, nil, &out, &errs)
 
 	// Then the reader is listed
 	if code != 0 || !strings.Contains(out.String(), d.Reader) {
@@ -30,7 +30,7 @@ func TestReaders_ServiceDownIsAClearError(t *testing.T) {
 
 	// When the cashier lists readers
 	var out, errs bytes.Buffer
-	code := run(context.Background(), []string{"readers"}, &out, &errs)
+	code := run(context.Background(), []string{"readers"}, nil, &out, &errs)
 
 	// Then the command fails with a sentence saying the service is not running
 	if code != 2 || !strings.Contains(errs.String(), "smart-card service is not running") {
@@ -40,7 +40,7 @@ func TestReaders_ServiceDownIsAClearError(t *testing.T) {
 
 func TestRun_UnknownCommand(t *testing.T) {
 	var out, errs bytes.Buffer
-	if code := run(context.Background(), []string{"fly"}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "unknown command") {
+	if code := run(context.Background(), []string{"fly"}, nil, &out, &errs); code != 2 || !strings.Contains(errs.String(), "unknown command") {
 		t.Fatalf("exit %d, err %q", code, errs.String())
 	}
 }
