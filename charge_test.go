@@ -24,14 +24,14 @@ import (
 	"lingqian/store"
 )
 
-// binaries builds lingqian and lingqian-phone once for the tests that run
-// them as real processes.
+// binaries builds lingqian, lingqian-phone and lingqian-bank once for the
+// tests that run them as real processes.
 var binaries = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "lingqian-bin-")
 	if err != nil {
 		return "", err
 	}
-	for _, b := range [][]string{{"-o", filepath.Join(dir, "lingqian"), "."}, {"-o", filepath.Join(dir, "lingqian-phone"), "./cmd/lingqian-phone"}} {
+	for _, b := range [][]string{{"-o", filepath.Join(dir, "lingqian"), "."}, {"-o", dir + "/", "./cmd/..."}} {
 		cmd := exec.Command("go", append([]string{"build", "-tags", "ci"}, b...)...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("go build %v: %v\n%s", b, err, out)

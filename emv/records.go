@@ -219,11 +219,10 @@ func (s *session) readBalance(ctx context.Context) error {
 // missingMandatory names the first data object EMV requires that the card
 // did not give, or "".
 func (s *session) missingMandatory() string {
-	for _, tag := range []tlv.Tag{0x5A, 0x5F24, 0x8C, 0x8D} {
+	// CDOL2 (8D) is mandatory in EMV but never used by a desk that cannot
+	// go online, so its absence is not held against the card.
+	for _, tag := range []tlv.Tag{0x5A, 0x5F24, 0x8C} {
 		if _, ok := s.data[tag]; !ok {
-			if tag == 0x8D {
-				continue // CDOL2 is optional for offline-only e-cash
-			}
 			return "tag " + tag.String() + " missing"
 		}
 	}
