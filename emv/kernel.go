@@ -123,7 +123,7 @@ func (k *Kernel) Run(ctx context.Context, card Card, p Purchase) Outcome {
 }
 
 func (k *Kernel) newSession(card Card, p Purchase) *session {
-	s := &session{k: k, t: &k.t, p: p, x: exchanger{card: card},
+	s := &session{t: &k.t, p: p, x: exchanger{card: card},
 		data: map[tlv.Tag][]byte{}, recordTags: map[tlv.Tag]bool{}}
 	s.out.Amount, s.out.Currency, s.out.Date, s.out.Type = p.Amount, k.t.Currency, p.At, p.Type
 	return s
@@ -131,7 +131,6 @@ func (k *Kernel) newSession(card Card, p Purchase) *session {
 
 // session is one tap's state.
 type session struct {
-	k   *Kernel
 	t   *Terminal
 	p   Purchase
 	x   exchanger
