@@ -26,6 +26,8 @@ Usage:
   lingqian-phone personalize --issuer DIR --wallet W.json --balance 50000 [flags]
   lingqian-phone tap [--wallet W.json | --app echo] [--vpcd HOST:PORT] [--once] [flags]
   lingqian-phone show --wallet W.json [--json]
+  lingqian-phone apply --wallet W.json --bank URL --ca CA.pem --user U --password P --load 50000
+  lingqian-phone upload --wallet W.json [--bank URL --ca CA.pem] [--user U --password P] [--json]
 
 Commands:
   personalize  make a wallet from the local test issuer in DIR (created on
@@ -35,6 +37,11 @@ Commands:
                a null card; with --once, one tap that ends when the desk is
                done with it, otherwise stay until interrupted
   show         print the wallet's balance, counters and purchase log
+  apply        log in at the bank and get a voucher: the phone makes its key
+               pair, the bank certifies it and loads e-cash from the deposit
+               account; the bank and CA are kept beside the wallet
+  upload       send the bank the deducted voucher and the purchase records
+               it does not have yet (the session from apply, or log in again)
 
 Run a command with -h for its flags.
 `
@@ -57,6 +64,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return personalize(args[1:], stdout, stderr)
 	case "show":
 		return show(args[1:], stdout, stderr)
+	case "apply":
+		return apply(ctx, args[1:], stdout, stderr)
+	case "upload":
+		return upload(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "lingqian-phone: unknown command %q\n\n%s", args[0], usage)
 	return 2
