@@ -16,6 +16,7 @@ import (
 	"lingqian/emv"
 	"lingqian/emv/oda"
 	"lingqian/store"
+	desksync "lingqian/sync"
 )
 
 // Settings keys the desk keeps in its database.
@@ -169,6 +170,13 @@ func (d *desk) kernel(keys *oda.Store) (*emv.Kernel, error) {
 	t.TerminalID = fmt.Sprintf("%-8.8s", d.terminal)
 	t.MerchantID = fmt.Sprintf("%-15.15s", d.merchant)
 	t.MerchantName = d.name
+	// The bank's hotlist, as the last sync pulled it; a desk that never
+	// synced has none.
+	h, err := desksync.ReadHotlist(d.dir)
+	if err != nil {
+		return nil, err // a damaged hotlist must not pass for an empty one
+	}
+	t.Hotlist = h.Contains
 	return emv.NewKernel(t)
 }
 
