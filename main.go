@@ -30,6 +30,10 @@ Usage:
   lingqian report --x|--z [--format text|csv|json]
   lingqian operator add|list|passwd
   lingqian journal verify
+  lingqian enroll --bank URL --ca CA.pem --code CODE
+                                             enrol the desk with the bank
+  lingqian sync [--once] [--json]            forward sales to the bank and reconcile
+                                             (exit 0 all sent, 1 bank unreachable, 2 error)
   lingqian readers                           list card readers
 Every command takes --data DIR, the desk's data folder.
 `
@@ -55,6 +59,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return operator(ctx, args[1:], stdin, stdout, stderr)
 		case "journal":
 			return journal(ctx, args[1:], stdout, stderr)
+		case "enroll":
+			return enroll(ctx, args[1:], stdout, stderr)
+		case "sync":
+			return syncCmd(ctx, args[1:], stdout, stderr)
 		case "help":
 			fmt.Fprint(stdout, usage)
 			return 0

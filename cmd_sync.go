@@ -1,0 +1,345 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"lingqian/app"
+	desksync "lingqian/sync"
+)
+
+// Exit codes of `lingqian sync`: 0 everything reached the bank,
+// exitNotSent some could not be sent (the bank is down: try later), and
+// exitError (2) anything else.
+const exitNotSent = 1
+
+// syncJSON is what `lingqian sync --json` prints for a pass. Posted,
+// pending and rejected are the bank's totals from its reconciliation
+// feed; Desk is the desk's journal over the same entries.
+type syncJSON struct {
+	Sent        int                   `json:"sent"`
+	Accepted    int                   `json:"accepted"`
+	Posted      app.Totals            `json:"posted"`
+	Pending     app.Totals            `json:"pending"`
+	Rejected    app.Totals            `json:"rejected"`
+	Duplicate   int                   `json:"duplicate"`
+	Differences []desksync.Difference `json:"differences"`
+	Delivered   bool                  `json:"delivered"`
+	Reconciled  bool                  `json:"reconciled"`
+	SinceSeq    int64                 `json:"since_seq"`
+	Through     int64                 `json:"through"`
+	Desk        *desksync.Totals      `json:"desk,omitempty"`
+	Errors      []string              `json:"errors,omitempty"`
+}
+
+// syncCmd forwards the journal to the bank and reconciles: once, or
+// until interrupted.
+func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data", "", "the desk's data folder")
+	once := fs.Bool("once", false, "forward, reconcile and refresh once, then exit")
+	asJSON := fs.Bool("json", false, "print each pass's summary as JSON")
+	interval := fs.Duration("interval", desksync.DefaultInterval, "without --once: how often to forward and reconcile")
+	retries := fs.Int("retries", desksync.DefaultRetries, "how often a request the bank could not serve is tried again")
+	timeout := fs.Duration("timeout", 0, "with --once: give up after this long (0: when the retries are spent)")
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "lingqian sync: %v\n", err)
+		return exitError
+	}
+	if fs.NArg() > 0 {
+		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	d, err := openDesk(ctx, *dataDir)
+	if err != nil {
+		return fail(err)
+	}
+	defer d.Close()
+	if *retries == 0 {
+		*retries = -1 // Config reads 0 as "the default"
+	}
+	client, err := d.bankClient(*retries)
+	if err != nil {
+		return fail(err)
+	}
+	f := desksync.NewForwarder(client, d.db, desksync.Options{Dir: d.dir, Interval: *interval})
+	tty := false
+	if file, ok := stdout.(*os.File); ok && isTerminal(file) {
+		tty = true
+	}
+	out := syncPrinter{d: d, stdout: stdout, stderr: stderr, json: *asJSON, tty: tty, bank: client.BaseURL()}
+
+	if *once {
+		if *timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, *timeout)
+			defer cancel()
+		}
+		stop := make(chan struct{})
+		drained := make(chan struct{})
+		go func() { // progress while the pass runs
+			defer close(drained)
+			for {
+				select {
+				case ev := <-f.Events():
+					out.progress(ev)
+				case <-stop:
+					return
+				}
+			}
+		}()
+		ev := f.Pass(ctx, true, true)
+		close(stop)
+		<-drained
+		out.pass(ctx, ev, true)
+		return exitCode(ctx, &ev)
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	var last *desksync.Event
+	for {
+		select {
+		case <-done:
+		drain: // passes that ended as the interruption came
+			for {
+				select {
+				case ev := <-f.Events():
+					out.event(ctx, ev, &last)
+				default:
+					break drain
+				}
+			}
+			out.clearLine()
+			return finalCode(d, last)
+		case ev := <-f.Events():
+			out.event(ctx, ev, &last)
+		}
+	}
+}
+
+// event shows an event of a background run and keeps the last whole pass.
+func (p *syncPrinter) event(ctx context.Context, ev desksync.Event, last **desksync.Event) {
+	if ev.Kind == desksync.EventBatch {
+		p.progress(ev)
+		return
+	}
+	if ctx.Err() != nil && ev.Err() != nil {
+		return // cut short by the interruption: finalCode looks at the outbox
+	}
+	*last = &ev
+	p.pass(ctx, ev, false)
+}
+
+// finalCode is the exit code of a run stopped by an interruption: the last
+// whole pass's, or 1 if the outbox still holds entries the bank has not
+// acknowledged (a pass cut short may have left some).
+func finalCode(d *desk, last *desksync.Event) int {
+	code := exitApproved
+	if last != nil {
+		code = exitCode(context.Background(), last)
+	}
+	if code == exitApproved {
+		if left, err := d.db.Unsent(context.Background(), 1); err != nil || len(left) > 0 {
+			code = exitNotSent
+		}
+	}
+	return code
+}
+
+// exitCode: 0 when the last pass met no error, 1 when every error means
+// "the bank could not be reached" (or the run was interrupted), 2 otherwise.
+func exitCode(ctx context.Context, ev *desksync.Event) int {
+	if ev == nil {
+		return exitNotSent
+	}
+	code := exitApproved
+	for _, err := range []error{ev.ForwardErr, ev.ReconcileErr, ev.RefreshErr} {
+		switch {
+		case err == nil:
+		case desksync.Unavailable(err) || ctx.Err() != nil:
+			code = max(code, exitNotSent)
+		default:
+			code = exitError
+		}
+	}
+	return code
+}
+
+// bankClient is the desk's client of the bank it enrolled with; retries
+// as desksync.Config.Retries.
+func (d *desk) bankClient(retries int) (*desksync.Client, error) {
+	ctx := context.Background()
+	get := func(key string) string {
+		v, _ := d.db.Setting(ctx, key)
+		return v
+	}
+	url, ca, cert := get(settingBankURL), get(settingBankCA), get(settingBankCert)
+	if url == "" || ca == "" || cert == "" {
+		return nil, fmt.Errorf("the desk in %s is not enrolled with a bank: run `lingqian enroll --data %s --bank URL --ca CA.pem --code CODE`", d.dir, d.dir)
+	}
+	key, err := os.ReadFile(filepath.Join(d.dir, bankKeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("the desk's key for the bank (enrol again if it is lost): %w", err)
+	}
+	cfg, err := desksync.DeskTLS([]byte(ca), []byte(cert), key)
+	if err != nil {
+		return nil, err
+	}
+	return desksync.NewClient(desksync.Config{BaseURL: url, TLS: cfg, Retries: retries})
+}
+
+// explainBank words the bank client's errors for a shop owner.
+func explainBank(err error, bankURL string) error {
+	var api *desksync.APIError
+	var unknownCA x509.UnknownAuthorityError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return errors.New("interrupted")
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("the bank at %s did not answer in the time allowed", bankURL)
+	case errors.As(err, &api) && api.Code == "invalid_code":
+		return errors.New("the bank does not know this enrolment code, or it was used already; ask the bank for a new one")
+	case errors.As(err, &api) && (api.Status == 401 || api.Status == 403):
+		return fmt.Errorf("the bank refused this desk (%s: %s); it may have to be enrolled again", api.Code, api.Message)
+	case desksync.Unavailable(err):
+		return fmt.Errorf("the bank at %s cannot be reached or is not answering (%w)", bankURL, err)
+	case errors.As(err, &unknownCA):
+		return fmt.Errorf("the server at %s is not the bank: its certificate is not signed by the pinned CA (%w)", bankURL, err)
+	}
+	return err
+}
+
+// syncPrinter shows passes to a person, or as JSON to a script.
+type syncPrinter struct {
+	d              *desk
+	stdout, stderr io.Writer
+	json, tty      bool
+	bank           string
+	shown          bool // a progress line is on the screen
+}
+
+// progress redraws the progress line; only on a terminal.
+func (p *syncPrinter) progress(ev desksync.Event) {
+	if !p.tty || ev.Kind != desksync.EventBatch {
+		return
+	}
+	pr := ev.Progress
+	posted := pr.ByState[app.StatePosted]
+	posted.Count += pr.ByState[app.StateDuplicate].Count
+	posted.Amount += pr.ByState[app.StateDuplicate].Amount
+	fmt.Fprintf(p.stdout, "\r\033[Kforwarding: %d sent, %d posted (%s), %d rejected", pr.Sent, posted.Count, app.FormatMoney(posted.Amount), pr.Rejected)
+	p.shown = true
+}
+
+func (p *syncPrinter) clearLine() {
+	if p.shown {
+		fmt.Fprint(p.stdout, "\r\033[K")
+		p.shown = false
+	}
+}
+
+// pass prints a pass's summary; a background pass that did nothing is
+// not worth a line.
+func (p *syncPrinter) pass(ctx context.Context, ev desksync.Event, always bool) {
+	p.clearLine()
+	s := syncJSON{Sent: ev.Progress.Sent, Accepted: ev.Progress.Accepted, Duplicate: ev.Progress.Duplicate,
+		Delivered: ev.Delivered, Differences: []desksync.Difference{}}
+	if r := ev.Report; r != nil {
+		s.Reconciled, s.Posted, s.Pending, s.Rejected = true, r.Bank.Posted, r.Bank.Pending, r.Bank.Rejected
+		s.Differences, s.SinceSeq, s.Through, s.Desk = r.Differences, r.SinceSeq, r.Through, &r.Desk
+	}
+	for _, err := range []error{ev.ForwardErr, ev.ReconcileErr, ev.RefreshErr} {
+		if err != nil {
+			s.Errors = append(s.Errors, explainBank(err, p.bank).Error())
+		}
+	}
+	quiet := s.Sent == 0 && len(s.Differences) == 0 && len(s.Errors) == 0 && (ev.Report == nil || ev.Report.Updated == 0)
+	if !always && quiet {
+		return
+	}
+	if p.json {
+		b, err := json.Marshal(s)
+		if err == nil {
+			fmt.Fprintf(p.stdout, "%s\n", b)
+		}
+	} else {
+		p.text(ev, s, !always)
+	}
+	for _, e := range s.Errors {
+		fmt.Fprintf(p.stderr, "lingqian sync: %s\n", e)
+	}
+	if !ev.Delivered {
+		// The run's context may be spent (--timeout); the journal is local.
+		if pend, err := p.d.db.Pending(context.WithoutCancel(ctx)); err == nil && pend.Count > 0 {
+			fmt.Fprintf(p.stderr, "lingqian sync: %d sales (%s) are not yet posted; they stay in the journal and go with the next sync\n",
+				pend.Count, app.FormatMoney(pend.Amount))
+		}
+	}
+}
+
+func (p *syncPrinter) text(ev desksync.Event, s syncJSON, stamp bool) {
+	w := p.stdout
+	if stamp { // a background pass: say when
+		fmt.Fprintf(w, "%s ", ev.At.Format(time.TimeOnly))
+	}
+	fmt.Fprintf(w, "sent %d messages to %s: %d accepted, %d the bank had already, %d rejected\n",
+		s.Sent, p.bank, s.Accepted, s.Duplicate, ev.Progress.Rejected)
+	if r := ev.Report; r != nil {
+		tot := func(name string, t app.Totals) string {
+			return fmt.Sprintf("%s %d (%s)", name, t.Count, app.FormatMoney(t.Amount))
+		}
+		fmt.Fprintf(w, "bank: %s, %s, %s\n", tot("posted", r.Bank.Posted), tot("pending", r.Bank.Pending), tot("rejected", r.Bank.Rejected))
+		fmt.Fprintf(w, "desk: %s, %s, %s (entries after %d)\n", tot("posted", r.Desk.Posted), tot("pending", r.Desk.Pending), tot("rejected", r.Desk.Rejected), r.SinceSeq)
+		if len(r.Differences) == 0 {
+			fmt.Fprintln(w, "desk and bank agree")
+		}
+		for _, d := range r.Differences {
+			fmt.Fprintf(w, "  entry %d: %s\n", d.Seq, describe(d))
+		}
+	}
+	if ev.Hotlist != nil {
+		fmt.Fprintf(w, "%d CA public keys; hotlist version %d (%s blocked)\n", ev.CAKeys, ev.Hotlist.Version, plural(len(ev.Hotlist.PANs), "wallet"))
+	}
+}
+
+// describe says a difference in a sentence.
+func describe(d desksync.Difference) string {
+	m := func(v int64) string { return app.FormatMoney(app.Money(v)) }
+	switch d.Kind {
+	case desksync.DiffMissing:
+		return fmt.Sprintf("the desk holds it as %s, the bank does not list it (%s)", d.DeskState, m(d.DeskAmount))
+	case desksync.DiffDuplicate:
+		return fmt.Sprintf("the bank lists it as a duplicate (%s)", m(d.BankAmount))
+	case desksync.DiffAmountMismatch:
+		return fmt.Sprintf("amounts differ: desk %s, bank %s", m(d.DeskAmount), m(d.BankAmount))
+	case desksync.DiffRejected:
+		return fmt.Sprintf("rejected by the bank: %s (%s)", d.Reason, m(d.BankAmount))
+	case desksync.DiffKeyMismatch:
+		return fmt.Sprintf("the bank holds another message under this number (key %s)", d.Key)
+	case desksync.DiffUnknown:
+		return fmt.Sprintf("the bank lists a message the desk never sent (key %s, %s)", d.Key, m(d.BankAmount))
+	case desksync.DiffStateMismatch:
+		return fmt.Sprintf("the desk holds it as %s, the bank as %s", d.DeskState, d.BankState)
+	}
+	return d.Kind
+}
+
+// plural: "1 wallet", "2 wallets".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
