@@ -1,0 +1,158 @@
+// Package bank is Lingqian's cloud e-cash system: it issues vouchers
+// (wallets) to customers, enrols desks, receives the desks' detail
+// messages and the phones' uploads, clears them against the cryptograms
+// and each other, posts them to a double-entry ledger, and reports.
+//
+// The HTTP API is docs/bank-api.md. Storage is behind Store; SQLite is the
+// embedded default.
+package bank
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"lingqian/issuance"
+)
+
+// Names inside the bank's data folder.
+const (
+	DBFile    = "bank.db"
+	IssuerDir = "issuer"
+)
+
+// Options shape Open.
+type Options struct {
+	// Keys loads the bank's CA, TLS certificate and card issuer, making
+	// them at first start. The server needs them; administrative
+	// commands that only touch the database do not.
+	Keys bool
+	// Issuer, when set, is used instead of the one in the data folder
+	// (tests share one: its keys take a while to make).
+	Issuer *issuance.Issuer
+	// Hosts are extra names for the TLS certificate besides 127.0.0.1,
+	// ::1, localhost and the host name.
+	Hosts  []string
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Bank is the cloud e-cash system. It is safe for concurrent use.
+type Bank struct {
+	store  Store
+	issuer *issuance.Issuer
+	pki    *PKI
+	capk   []byte // the CA public key file desks and phones get
+	log    *slog.Logger
+	now    func() time.Time
+	limit  *limiter
+}
+
+// Open opens (creating at first use) the bank's data folder dir: the
+// folder itself (mode 0700), the database, and with opts.Keys the CA, TLS
+// certificate and issuer.
+func Open(dir string, opts Options) (*Bank, error) {
+	if dir == "" {
+		return nil, errors.New("bank: no data folder given")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("bank: data folder: %w", err)
+	}
+	// The folder holds the CA and issuer keys: a folder made beforehand
+	// with the usual 0755 is closed to other users too.
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("bank: data folder: %w", err)
+	} else if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("bank: data folder %s is open to other users and cannot be closed: %w", dir, err)
+		}
+	}
+	st, err := OpenSQLite(filepath.Join(dir, DBFile))
+	if err != nil {
+		return nil, err
+	}
+	b, err := New(st, opts)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if !opts.Keys {
+		return b, nil
+	}
+	if b.pki, err = LoadOrCreatePKI(dir, opts.Hosts, b.now()); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if b.issuer == nil {
+		if b.issuer, err = openIssuer(filepath.Join(dir, IssuerDir)); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	if err := b.loadCAPK(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// New makes a bank on a store already open; without Options.Issuer and
+// SetPKI it can do only what needs no keys.
+func New(st Store, opts Options) (*Bank, error) {
+	b := &Bank{store: st, issuer: opts.Issuer, log: opts.Logger, now: opts.Now, limit: newLimiter()}
+	if b.log == nil {
+		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	if b.issuer != nil {
+		if err := b.loadCAPK(); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// SetPKI gives a bank made with New its CA and TLS certificate.
+func (b *Bank) SetPKI(p *PKI) { b.pki = p }
+
+func (b *Bank) loadCAPK() error {
+	if b.issuer == nil {
+		return nil
+	}
+	var err error
+	if b.capk, err = capkFile(b.issuer); err != nil {
+		return fmt.Errorf("bank: CA public key file: %w", err)
+	}
+	return nil
+}
+
+// openIssuer loads the card issuer, making it at first start, and keeps
+// even its public key file to the bank's user, as the rest of the folder.
+func openIssuer(dir string) (*issuance.Issuer, error) {
+	iss, _, err := issuance.OpenOrCreate(dir, issuance.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("bank: issuer: %w", err)
+	}
+	if err := os.Chmod(filepath.Join(dir, issuance.CAPKFile), 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("bank: issuer: %w", err)
+	}
+	return iss, nil
+}
+
+// Close closes the storage.
+func (b *Bank) Close() error { return b.store.Close() }
+
+// Store is the bank's storage, for tools and tests.
+func (b *Bank) Store() Store { return b.store }
+
+// Issuer is the card issuer, nil when the bank was opened without keys.
+func (b *Bank) Issuer() *issuance.Issuer { return b.issuer }
+
+// PKI is the bank's CA and TLS certificate, nil without keys.
+func (b *Bank) PKI() *PKI { return b.pki }

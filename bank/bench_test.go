@@ -1,0 +1,34 @@
+package bank_test
+
+import (
+	"testing"
+	"time"
+
+	"lingqian/bank"
+)
+
+// BenchmarkBatch_Clear measures clearing and posting full batches of real
+// purchases over HTTPS on loopback: what a desk's forwarder sees.
+func BenchmarkBatch_Clear(b *testing.B) {
+	e := newEnv(b)
+	e.customer("alice", 900_000_000)
+	d := e.desk("M001", false)
+	const per = bank.MaxBatch
+	var batches [][]bank.WireMessage
+	for range max(b.N, 1) {
+		var msgs []bank.WireMessage
+		for len(msgs) < per {
+			w, _ := e.wallet("alice", 100000)
+			for range 100 {
+				msgs = append(msgs, d.Purchase(b, w, 100))
+			}
+		}
+		batches = append(batches, msgs)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		d.Send(b, batches[i]...)
+	}
+	b.ReportMetric(float64(b.N*per)/time.Since(start).Seconds(), "msgs/s")
+}

@@ -1,0 +1,307 @@
+// Command lingqian-bank is Lingqian's cloud e-cash system: the HTTPS API
+// desks and phones talk to (serve) and the bank's administrative commands,
+// which work on the same data folder while the server runs.
+//
+//	lingqian-bank serve --data B --addr 127.0.0.1:8443
+//	lingqian-bank customer add --data B --user alice --password s3cret --deposit 100000
+//	lingqian-bank terminal-code --data B --merchant M001 [--teller]
+//	lingqian-bank terminal revoke --data B --id T0000001
+//	lingqian-bank report --data B [--format text|csv|json] [--merchant M] [--date YYYY-MM-DD] [--wallet PAN]
+//	lingqian-bank hotlist add --data B --pan PAN --reason "lost phone"
+//
+// Exit status: 0 done, 2 error (the message says which).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"lingqian/bank"
+)
+
+const usage = `usage:
+  lingqian-bank serve --data DIR [--addr 127.0.0.1:8443] [--host NAME]...
+  lingqian-bank customer add --data DIR --user NAME --password PASSWORD [--deposit FEN]
+  lingqian-bank terminal-code --data DIR --merchant ID [--teller]
+  lingqian-bank terminal revoke --data DIR --id TERMINAL
+  lingqian-bank report --data DIR [--format text|csv|json] [--merchant ID] [--date YYYY-MM-DD] [--wallet PAN]
+  lingqian-bank hotlist add --data DIR --pan PAN --reason TEXT
+`
+
+// errUsage: the command line is wrong; usage has been printed.
+var errUsage = errors.New("wrong usage")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole program, for tests: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(stderr, "lingqian-bank: %v\n", err)
+	return 2
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(rest, stderr)
+	case "customer":
+		if len(rest) == 0 || rest[0] != "add" {
+			return usageErr(stderr, "customer: the only subcommand is add")
+		}
+		return customerAdd(rest[1:], stdout, stderr)
+	case "terminal-code":
+		return terminalCode(rest, stdout, stderr)
+	case "terminal":
+		if len(rest) == 0 || rest[0] != "revoke" {
+			return usageErr(stderr, "terminal: the only subcommand is revoke")
+		}
+		return terminalRevoke(rest[1:], stdout, stderr)
+	case "report":
+		return report(rest, stdout, stderr)
+	case "hotlist":
+		if len(rest) == 0 || rest[0] != "add" {
+			return usageErr(stderr, "hotlist: the only subcommand is add")
+		}
+		return hotlistAdd(rest[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		return flag.ErrHelp
+	}
+	return usageErr(stderr, fmt.Sprintf("unknown command %q", cmd))
+}
+
+func usageErr(stderr io.Writer, msg string) error {
+	fmt.Fprintf(stderr, "lingqian-bank: %s\n%s", msg, usage)
+	return errUsage
+}
+
+// flags makes a command's flag set with the --data flag every command has.
+func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("lingqian-bank "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", defaultData(), "the bank's data folder")
+	return fs, data
+}
+
+func defaultData() string {
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "lingqian-bank")
+	}
+	return "lingqian-bank"
+}
+
+// parse parses the flags and refuses stray arguments and missing
+// required flags.
+func parse(fs *flag.FlagSet, args []string, required ...string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, r := range required {
+		if !set[r] {
+			fmt.Fprintf(fs.Output(), "%s: --%s is required\n", fs.Name(), r)
+			return errUsage
+		}
+	}
+	return nil
+}
+
+// multi is a flag that may be given several times.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+func serve(args []string, stderr io.Writer) error {
+	fs, data := flags("serve", stderr)
+	addr := fs.String("addr", "127.0.0.1:8443", "address to listen on")
+	var hosts multi
+	fs.Var(&hosts, "host", "another name or address for the TLS certificate (repeatable)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	b, err := bank.Open(*data, bank.Options{Keys: true, Hosts: hosts, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = b.Serve(ctx, *addr, func(a net.Addr) {
+		log.Info("serving", "addr", a.String(), "ca", filepath.Join(*data, bank.CAFile))
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// open opens the data folder for a command that only needs the database,
+// making it if need be: adding customers and desks may come before the
+// server's first start.
+func open(data string) (*bank.Bank, error) {
+	return bank.Open(data, bank.Options{})
+}
+
+// openExisting opens a data folder that must hold a bank already: a report
+// on a mistyped folder says so rather than showing an empty new bank.
+func openExisting(data string) (*bank.Bank, error) {
+	if _, err := os.Stat(filepath.Join(data, bank.DBFile)); err != nil {
+		return nil, fmt.Errorf("no bank in %s (check --data): %w", data, err)
+	}
+	return open(data)
+}
+
+func customerAdd(args []string, stdout, stderr io.Writer) error {
+	fs, data := flags("customer add", stderr)
+	user := fs.String("user", "", "the customer's user name")
+	password := fs.String("password", "", "the customer's password")
+	deposit := fs.Int64("deposit", 0, "the opening deposit, in fen")
+	if err := parse(fs, args, "user", "password"); err != nil {
+		return err
+	}
+	b, err := open(*data)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if err := b.AddCustomer(context.Background(), *user, *password, *deposit); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "customer %s added with a deposit of %d fen\n", *user, *deposit)
+	return nil
+}
+
+func terminalCode(args []string, stdout, stderr io.Writer) error {
+	fs, data := flags("terminal-code", stderr)
+	merchant := fs.String("merchant", "", "the merchant the desk belongs to")
+	teller := fs.Bool("teller", false, "the desk is a bank teller's")
+	if err := parse(fs, args, "merchant"); err != nil {
+		return err
+	}
+	b, err := open(*data)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	code, err := b.NewTerminalCode(context.Background(), *merchant, *teller)
+	if err != nil {
+		return err
+	}
+	// Only the code: scripts take it with $(...).
+	fmt.Fprintln(stdout, code)
+	return nil
+}
+
+func terminalRevoke(args []string, stdout, stderr io.Writer) error {
+	fs, data := flags("terminal revoke", stderr)
+	id := fs.String("id", "", "the terminal id to revoke")
+	if err := parse(fs, args, "id"); err != nil {
+		return err
+	}
+	b, err := openExisting(*data)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if err := b.RevokeDesk(context.Background(), *id); err != nil {
+		return fmt.Errorf("revoke %s: %w", *id, err)
+	}
+	fmt.Fprintf(stdout, "terminal %s revoked\n", *id)
+	return nil
+}
+
+func report(args []string, stdout, stderr io.Writer) error {
+	fs, data := flags("report", stderr)
+	format := fs.String("format", "text", "text, csv or json")
+	merchant := fs.String("merchant", "", "only this merchant")
+	date := fs.String("date", "", "only this transaction day, YYYY-MM-DD")
+	pan := fs.String("wallet", "", "the statement of the wallet with this PAN instead")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch *format {
+	case "text", "csv", "json":
+	default:
+		return fmt.Errorf("--format %q: want text, csv or json", *format)
+	}
+	if *date != "" {
+		if _, err := time.Parse(time.DateOnly, *date); err != nil {
+			return fmt.Errorf("--date %q: want YYYY-MM-DD", *date)
+		}
+	}
+	b, err := openExisting(*data)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	ctx := context.Background()
+	if *pan != "" {
+		st, err := b.Statement(ctx, *pan)
+		if err != nil {
+			return err
+		}
+		return bank.WriteStatement(stdout, st, *format)
+	}
+	rep, err := b.Report(ctx, bank.ReportFilter{MerchantID: *merchant, Date: *date})
+	if err != nil {
+		return err
+	}
+	return bank.WriteReport(stdout, rep, *format)
+}
+
+func hotlistAdd(args []string, stdout, stderr io.Writer) error {
+	fs, data := flags("hotlist add", stderr)
+	pan := fs.String("pan", "", "the wallet's PAN")
+	reason := fs.String("reason", "", "why it is blocked")
+	if err := parse(fs, args, "pan", "reason"); err != nil {
+		return err
+	}
+	b, err := openExisting(*data)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	v, err := b.Hotlist(context.Background(), *pan, *reason)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "hotlisted; hotlist version %d\n", v)
+	return nil
+}
