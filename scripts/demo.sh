@@ -55,8 +55,31 @@ if [ -z "${DISPLAY:-}" ]; then
   echo "demo: no display found; the desk runs on virtual display $display"
 fi
 
-# The customer's phone, held on the reader.
-"$bin/lingqian-phone" tap --vpcd "127.0.0.1:$vpcd_port" >"$state/phone.log" 2>&1 &
+# The bank, a customer, an enrolled desk and the customer's phone, on loopback.
+bank_addr=127.0.0.1:18443
+B=$state/bank D=$state/desk W=$state/wallet.json
+"$bin/lingqian-bank" serve --data "$B" --addr "$bank_addr" >"$state/bank.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/${bank_addr##*:}") 2>/dev/null && break; sleep 0.05; done
+echo "demo: bank serving on https://$bank_addr (pid ${pids[-1]})"
+"$bin/lingqian-bank" customer add --data "$B" --user alice --password s3cret --deposit 100000 >/dev/null
+code=$("$bin/lingqian-bank" terminal-code --data "$B" --merchant M001)
+"$bin/lingqian" enroll --data "$D" --bank "https://$bank_addr" --ca "$B/ca.pem" --code "$code"
+"$bin/lingqian-phone" apply --wallet "$W" --bank "https://$bank_addr" --ca "$B/ca.pem" --user alice --password s3cret --load 50000
+
+echo "demo: the customer taps the phone for 12.50 (offline, no PIN):"
+"$bin/lingqian-phone" tap --wallet "$W" --vpcd "127.0.0.1:$vpcd_port" --once >/dev/null 2>&1 &
+"$bin/lingqian" charge --data "$D" --amount 12.50 || true
+wait $! 2>/dev/null || true
+sleep 0.5
+echo "demo: phone and desk upload; the bank clears and posts:"
+"$bin/lingqian-phone" upload --wallet "$W"
+"$bin/lingqian" sync --data "$D" --once || true
+echo "demo: desk's X report:"; "$bin/lingqian" report --data "$D" --x
+echo "demo: bank's report:"; "$bin/lingqian-bank" report --data "$B"
+
+# The customer's phone, held on the reader, for the window.
+"$bin/lingqian-phone" tap --wallet "$W" --vpcd "127.0.0.1:$vpcd_port" >"$state/phone.log" 2>&1 &
 pids+=($!)
 echo "demo: phone on the reader (pid ${pids[-1]})"
 
