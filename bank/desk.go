@@ -56,16 +56,9 @@ func (b *Bank) handleHotlist(w http.ResponseWriter, r *http.Request, _ caller) e
 // lost. One commit per batch rather than per message keeps the fsyncs to
 // one per thousand messages.
 func (b *Bank) handleBatch(w http.ResponseWriter, r *http.Request, c caller) error {
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req BatchRequest
-	if err := decode(body, &req); err != nil {
+	key, body, err := readPost(w, r, &req)
+	if err != nil {
 		return err
 	}
 	switch {

@@ -104,16 +104,9 @@ func (b *Bank) handleEnroll(w http.ResponseWriter, r *http.Request, _ caller) er
 	if b.pki == nil {
 		return internal(errors.New("the bank was opened without its CA"))
 	}
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req enrollRequest
-	if err := decode(body, &req); err != nil {
+	key, body, err := readPost(w, r, &req)
+	if err != nil {
 		return err
 	}
 	if req.Code == "" || len(req.Code) > 64 {

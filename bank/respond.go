@@ -276,3 +276,16 @@ func (b *Bank) commit(w http.ResponseWriter, r *http.Request, id idem, apply fun
 
 // Times on the wire are RFC 3339 in UTC.
 func wireTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// readPost reads what every write carries: its Idempotency-Key and its
+// JSON body, decoded strictly into v. The raw body is kept to tell a
+// replay of the same request from another request under the same key.
+func readPost(w http.ResponseWriter, r *http.Request, v any) (key string, body []byte, err error) {
+	if key, err = idempotencyKey(r); err != nil {
+		return "", nil, err
+	}
+	if body, err = readBody(w, r); err != nil {
+		return "", nil, err
+	}
+	return key, body, decode(body, v)
+}

@@ -99,16 +99,9 @@ type LoadResponse struct {
 // moves from the customer's deposit to the wallet's e-cash, and the
 // answer carries the ARPC and the script that sets the new balance.
 func (b *Bank) handleLoad(w http.ResponseWriter, r *http.Request, c caller) error {
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req loadRequest
-	if err := decode(body, &req); err != nil {
+	key, body, err := readPost(w, r, &req)
+	if err != nil {
 		return err
 	}
 	if err := issuance.CheckPAN(req.PAN); err != nil || !digits(req.PSN, 2) {
@@ -249,16 +242,9 @@ type UnloadResponse struct {
 // (hotlisted, lost); an active phone that still spends what was unloaded
 // is caught as spending more than it was loaded with.
 func (b *Bank) handleUnload(w http.ResponseWriter, r *http.Request, c caller) error {
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req unloadRequest
-	if err := decode(body, &req); err != nil {
+	key, body, err := readPost(w, r, &req)
+	if err != nil {
 		return err
 	}
 	switch {
@@ -313,16 +299,9 @@ type HotlistAddResponse struct {
 }
 
 func (b *Bank) handleTellerHotlist(w http.ResponseWriter, r *http.Request, c caller) error {
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req hotlistRequest
-	if err := decode(body, &req); err != nil {
+	key, body, err := readPost(w, r, &req)
+	if err != nil {
 		return err
 	}
 	if err := checkHotlist(req.PAN, req.Reason); err != nil {

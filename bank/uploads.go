@@ -58,16 +58,9 @@ type upRecord struct {
 // the same (PAN, ATC, AC), reveal a clone when a desk message holds
 // another cryptogram for the ATC, and are checked as a balance chain.
 func (b *Bank) handleUpload(w http.ResponseWriter, r *http.Request, c caller) error {
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req uploadRequest
-	if err := decode(body, &req); err != nil {
+	key, body, err := readPost(w, r, &req)
+	if err != nil {
 		return err
 	}
 	switch {

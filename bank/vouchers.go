@@ -38,16 +38,9 @@ func (b *Bank) handleVoucher(w http.ResponseWriter, r *http.Request, c caller) e
 	if b.issuer == nil {
 		return internal(errors.New("the bank was opened without its issuer"))
 	}
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
 	var req voucherRequest
-	if err := decode(body, &req); err != nil {
+	key, body, err := readPost(w, r, &req)
+	if err != nil {
 		return err
 	}
 	icc, load, err := req.validate()
