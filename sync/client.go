@@ -152,6 +152,13 @@ func Unavailable(err error) bool {
 	return errors.Is(err, ErrUnavailable)
 }
 
+// Refused says whether err is the bank refusing the desk's credential
+// (401 or 403): every call with the same certificate is refused alike.
+func Refused(err error) bool {
+	var api *APIError
+	return errors.As(err, &api) && (api.Status == http.StatusUnauthorized || api.Status == http.StatusForbidden)
+}
+
 // call sends one request: body is sent whole on every attempt, key is its
 // Idempotency-Key (every POST has one), out receives a 2xx answer.
 func (c *Client) call(ctx context.Context, method, path, key string, body []byte, out any) error {

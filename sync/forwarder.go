@@ -209,14 +209,16 @@ func (f *Forwarder) Pass(ctx context.Context, reconcile, refresh bool) Event {
 		f.emit(Event{Kind: EventBatch, At: time.Now(), Progress: p})
 	})
 	ev.Progress, ev.ForwardErr, ev.Delivered = p, err, err == nil
-	// A bank found down has been retried enough for one pass: asking it
-	// for the feed and the files as well would only make the desk wait.
-	down := Unavailable(err)
-	if reconcile && !down && ctx.Err() == nil {
+	// A bank found down has been retried enough for one pass, and one that
+	// refused the desk's certificate refuses every call: asking it for the
+	// feed and the files as well would only make the desk wait, or say the
+	// same refusal three times.
+	stop := Unavailable(err) || Refused(err)
+	if reconcile && !stop && ctx.Err() == nil {
 		ev.Report, ev.ReconcileErr = f.reconcile(ctx)
-		down = Unavailable(ev.ReconcileErr)
+		stop = Unavailable(ev.ReconcileErr) || Refused(ev.ReconcileErr)
 	}
-	if refresh && !down && f.opts.Dir != "" && ctx.Err() == nil {
+	if refresh && !stop && f.opts.Dir != "" && ctx.Err() == nil {
 		ev.CAKeys, ev.Hotlist, ev.RefreshErr = f.refresh(ctx)
 	}
 	ev.At = time.Now()
