@@ -140,6 +140,14 @@ func (b *Bank) clear(tx Tx, bs *batchState, p *prepared) (Result, error) {
 		return res, err
 	}
 	m := p.msg
+	if p.invalid == nil && m.MerchantID != bs.desk.MerchantID {
+		// Not this desk's merchant (a copied data folder, a borrowed
+		// certificate): refused and not kept, so the terminal's sequence
+		// numbers stay free for the entries of its own journal.
+		res.Status, res.Reason, res.State = StatusRejected, ReasonWrongMerchant, string(StateRejected)
+		b.log.Info("message rejected", "terminal", terminal, "seq", m.Seq, "reason", ReasonWrongMerchant)
+		return res, nil
+	}
 	if prev, err := tx.MessageBySeq(terminal, p.wire.Seq); err == nil {
 		// Another key already has this seq: the desk's journal cannot
 		// hold both, so this one is refused and not kept. Sent again
@@ -156,8 +164,6 @@ func (b *Bank) clear(tx Tx, bs *batchState, p *prepared) (Result, error) {
 	switch {
 	case p.invalid != nil:
 		m.State, m.Reason = StateRejected, ReasonInvalid
-	case m.MerchantID != bs.desk.MerchantID:
-		m.State, m.Reason = StateRejected, ReasonWrongMerchant
 	case m.Kind == KindVoid:
 		err = b.clearVoid(tx, &m)
 	case p.reason != "":

@@ -418,3 +418,22 @@ func declined(t *testing.T, d *banktest.Desk, w *wallet.Card) {
 		t.Fatalf("%v %s, ATC %d", out.Result, out.Reason.Code, w.ATC())
 	}
 }
+
+func TestBatch_WrongMerchantLeavesTheSequenceFree(t *testing.T) {
+	// Given desk B's certificate used to send another merchant's entry 1
+	// (a copied data folder, a borrowed certificate)
+	s := newShop(t)
+	w := s.phone.NewWallet(t, t.TempDir(), 50000)
+	foreign := s.deskA.Purchase(t, w, 500)
+	one(t, s.deskB.Send(t, foreign), bank.StatusRejected, bank.ReasonWrongMerchant, "rejected")
+
+	// When desk B sends its own entry 1
+	own := s.deskB.Purchase(t, w, 700)
+	if own.Seq != foreign.Seq {
+		t.Fatalf("test setup: seqs %d and %d differ", own.Seq, foreign.Seq)
+	}
+
+	// Then it is posted: the refused entry did not take its place
+	one(t, s.deskB.Send(t, own), bank.StatusAccepted, "", "posted")
+	s.balanced()
+}
