@@ -136,16 +136,29 @@ func nextBatch(ctx context.Context, out Outbox, size int, onWire []app.Entry) (*
 	return &pending{entries: entries, batch: b}, nil
 }
 
+// ErrWrongMerchant says the bank refused entries because they are not of
+// the merchant this desk's certificate names: a copied data folder or a
+// borrowed certificate, not a fault of the purchases.
+var ErrWrongMerchant = errors.New("the bank says this desk's certificate is for another merchant than its journal")
+
 // applyResults records the bank's answer for a batch's entries.
 func applyResults(ctx context.Context, out Outbox, entries []app.Entry, results []Result, p *Progress) error {
 	p.Sent += len(entries)
-	changes := make([]app.StateChange, len(entries))
+	changes := make([]app.StateChange, 0, len(entries))
+	wrongMerchant := 0
 	for i, r := range results {
+		if r.Status == StatusRejected && r.Reason == "wrong_merchant" {
+			// The refusal is about the certificate, not the purchase:
+			// the entry stays unsent, to go again once the desk shows
+			// its own certificate, instead of being lost as rejected.
+			wrongMerchant++
+			continue
+		}
 		st, reason, err := stateOfResult(r)
 		if err != nil {
 			return fmt.Errorf("sync: entry %d: %w", entries[i].Seq, err)
 		}
-		changes[i] = app.StateChange{Seq: entries[i].Seq, State: st, Reason: reason}
+		changes = append(changes, app.StateChange{Seq: entries[i].Seq, State: st, Reason: reason})
 		switch r.Status {
 		case StatusAccepted:
 			p.Accepted++
@@ -156,7 +169,13 @@ func applyResults(ctx context.Context, out Outbox, entries []app.Entry, results 
 		}
 		p.add(st, entries[i].Amount)
 	}
-	return setStates(ctx, out, changes)
+	if err := setStates(ctx, out, changes); err != nil {
+		return err
+	}
+	if wrongMerchant > 0 {
+		return fmt.Errorf("sync: %d entries kept for later: %w; restore the desk's own certificate or enrol it again", wrongMerchant, ErrWrongMerchant)
+	}
+	return nil
 }
 
 // moveTo appends state to to the entries whose latest state is from.
@@ -248,6 +267,9 @@ func reasonOr(r string) string {
 // reconciliation feed) it records them one by one, skipping only the
 // ones refused, so one entry cannot hold back the others.
 func setStates(ctx context.Context, out Outbox, changes []app.StateChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
 	err := out.SetStates(ctx, changes)
 	if err == nil || ctx.Err() != nil {
 		return wrapStates(err)
