@@ -74,7 +74,8 @@ func TestPass_RelaysBothWays(t *testing.T) {
 	if err != nil || n < 28000 {
 		t.Fatalf("answer of %d bytes, %v", n, err)
 	}
-	if s := b.proxy.Stats(); s.Accepted != 1 || s.Faulted != 0 || s.Up < 16<<10 || s.Down < 28000 {
+	s := settledStats(b.proxy, func(s Stats) bool { return s.Up >= 16<<10 && s.Down >= 28000 })
+	if s.Accepted != 1 || s.Faulted != 0 || s.Up < 16<<10 || s.Down < 28000 {
 		t.Errorf("stats %+v", s)
 	}
 }
@@ -145,7 +146,7 @@ func TestCutAnswer_ServerActedClientCut(t *testing.T) {
 	if err == nil || b.posts.Load() != 1 {
 		t.Fatalf("error %v, server handled %d", err, b.posts.Load())
 	}
-	if s := b.proxy.Stats(); s.Faulted != 1 || s.Down < 1000 {
+	if s := settledStats(b.proxy, func(s Stats) bool { return s.Down >= 1000 }); s.Faulted != 1 || s.Down < 1000 {
 		t.Errorf("stats %+v: the answer's first part was not relayed", s)
 	}
 	t.Logf("client saw: %v", err)
@@ -192,4 +193,15 @@ func TestRecords_FindsTheLastRecord(t *testing.T) {
 	if r.last != 15+305 || r.next != int64(len(stream)) || r.off != int64(len(stream)) {
 		t.Errorf("last %d next %d off %d, stream %d", r.last, r.next, r.off, len(stream))
 	}
+}
+
+// settledStats waits up to 5 s for the counters to satisfy ok: the relay
+// counts a chunk after writing it on, so a client may hold the bytes a
+// moment before the counters do.
+func settledStats(p *Proxy, ok func(Stats) bool) Stats {
+	s := p.Stats()
+	for deadline := time.Now().Add(5 * time.Second); !ok(s) && time.Now().Before(deadline); s = p.Stats() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return s
 }
