@@ -116,7 +116,7 @@ func (d *desk) checkout(ctx context.Context, reader, capk string) (*app.Checkout
 	}
 	pcsc := device.NewPCSC()
 	co := &app.Checkout{Journal: d.db, Audit: d.db, Kernel: k, Reader: pcscReader{pcsc: pcsc, reader: reader},
-		Terminal: d.terminal, Merchant: d.merchant, Currency: "156", Limits: limits}
+		Terminal: d.terminal, Merchant: d.merchant, Limits: limits}
 	return co, func() { pcsc.Close() }, nil
 }
 
@@ -161,14 +161,12 @@ func signIn(ctx context.Context, d *desk, id string, stdin io.Reader, stderr io.
 	return op, nil
 }
 
-var lineReaders = map[io.Reader]*bufio.Reader{}
-
-// readLine reads one line, keeping the rest for the next call.
+// readLine reads one line. run hands commands a *bufio.Reader, so what
+// follows the line stays buffered for the next call.
 func readLine(r io.Reader) (string, error) {
-	br, ok := lineReaders[r]
+	br, ok := r.(*bufio.Reader)
 	if !ok {
 		br = bufio.NewReader(r)
-		lineReaders[r] = br
 	}
 	line, err := br.ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {

@@ -401,7 +401,7 @@ func benchCheckout(d *desk, keys *oda.Store) (*app.Checkout, *device.Loopback, e
 	}
 	r := device.NewLoopback("bench")
 	return &app.Checkout{Journal: benchJournal{d.db}, Audit: d.db, Kernel: k, Reader: benchReader{r},
-		Terminal: d.terminal, Merchant: d.merchant, Currency: "156"}, r, nil
+		Terminal: d.terminal, Merchant: d.merchant}, r, nil
 }
 
 // benchJournal is the desk's journal less one cost: the offline limits

@@ -58,7 +58,6 @@ type Checkout struct {
 	Reader   Reader
 	Terminal string // terminal id
 	Merchant string // merchant id
-	Currency string // ISO 4217 numeric
 	Limits   Limits
 	Now      func() time.Time // nil: time.Now
 }

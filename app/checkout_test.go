@@ -53,7 +53,7 @@ func newShop(t *testing.T, limits app.Limits) *shop {
 	}
 	s := &shop{t: t, db: db, reader: device.NewLoopback("L"), iss: iss}
 	s.co = &app.Checkout{Journal: db, Audit: db, Kernel: k, Reader: s, Terminal: "T0000001",
-		Merchant: "M00000000000001", Currency: "156", Limits: limits}
+		Merchant: "M00000000000001", Limits: limits}
 	return s
 }
 
