@@ -265,6 +265,30 @@ func (db *DB) State(ctx context.Context, seq int64) (app.OutboxState, error) {
 	return app.OutboxState(state), nil
 }
 
+// States are the latest states of the forwarded entries with
+// fromSeq <= seq <= toSeq, by seq: one query where State would take one
+// per entry.
+func (db *DB) States(ctx context.Context, fromSeq, toSeq int64) (map[int64]app.OutboxState, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT seq, state FROM outbox_last WHERE seq BETWEEN ? AND ?", fromSeq, toSeq)
+	if err != nil {
+		return nil, fmt.Errorf("store: states of entries %d to %d: %w", fromSeq, toSeq, err)
+	}
+	defer rows.Close()
+	states := map[int64]app.OutboxState{}
+	for rows.Next() {
+		var seq int64
+		var state string
+		if err := rows.Scan(&seq, &state); err != nil {
+			return nil, fmt.Errorf("store: states of entries %d to %d: %w", fromSeq, toSeq, err)
+		}
+		states[seq] = app.OutboxState(state)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: states of entries %d to %d: %w", fromSeq, toSeq, err)
+	}
+	return states, nil
+}
+
 // notForwarded says why an entry has no outbox timeline.
 func notForwarded(ctx context.Context, q querier, seq int64) error {
 	var kind string

@@ -14,6 +14,9 @@ type Journal interface {
 	Outbox
 	// Entries are the entries with fromSeq <= seq <= toSeq, in order.
 	Entries(ctx context.Context, fromSeq, toSeq int64) ([]app.Entry, error)
+	// States are the latest states of the forwarded entries with
+	// fromSeq <= seq <= toSeq.
+	States(ctx context.Context, fromSeq, toSeq int64) (map[int64]app.OutboxState, error)
 	LastSeq(ctx context.Context) (int64, error)
 }
 
@@ -78,8 +81,12 @@ func (c *Client) Reconcile(ctx context.Context, j Journal, sinceSeq int64) (Repo
 	}
 	rep.Bank = totals
 	var entries []app.Entry
+	var states map[int64]app.OutboxState
 	if last > sinceSeq {
 		if entries, err = j.Entries(ctx, sinceSeq+1, last); err != nil {
+			return rep, fmt.Errorf("sync: reconciliation: %w", err)
+		}
+		if states, err = j.States(ctx, sinceSeq+1, last); err != nil {
 			return rep, fmt.Errorf("sync: reconciliation: %w", err)
 		}
 	}
@@ -98,9 +105,9 @@ func (c *Client) Reconcile(ctx context.Context, j Journal, sinceSeq int64) (Repo
 			}
 			continue
 		}
-		state, err := j.State(ctx, e.Seq)
-		if err != nil {
-			return rep, fmt.Errorf("sync: reconciliation: state of entry %d: %w", e.Seq, err)
+		state, ok := states[e.Seq]
+		if !ok {
+			return rep, fmt.Errorf("sync: reconciliation: entry %d has no outbox state", e.Seq)
 		}
 		next, reason, agrees := r.compare(e, state)
 		if next != "" && next != state {
