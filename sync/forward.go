@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"lingqian/app"
 )
@@ -44,68 +45,96 @@ func (p *Progress) add(s app.OutboxState, amount app.Money) {
 	p.ByState[s] = t
 }
 
+// inFlight is how many batches are on the wire at once. With two the
+// bank checks the cryptograms of one while its single writer clears the
+// other, and the desk records the answers to one while the bank works on
+// the next; taking turns with one batch left both sides idle half the
+// time. More gives nothing when the bank clears one batch at a time.
+const inFlight = 2
+
 // Forward sends every unsent entry, oldest first, in batches of at most
-// batchSize (0: MaxBatch). An entry goes captured → queued (in the next
-// batch) → sent (its batch is on the wire) → the bank's answer (Outcome).
-// The next batch is read and queued while the one before is on the wire,
-// so the desk's disk and the bank work at the same time. onBatch, if
-// given, is called after each answer.
+// batchSize (0: MaxBatch), up to inFlight of them on the wire at once.
+// An entry goes captured → sent (its batch is cut and goes on the wire)
+// → the bank's answer (Outcome). onBatch, if given, is called after each
+// answer is recorded.
 //
-// It stops at the first batch that fails: its entries stay sent, the
-// next one's stay queued, and the next pass cuts and sends the same
-// batches again with the same keys.
+// After a batch fails no new one is sent; the answers to those already on
+// the wire are still recorded. The failed batch's entries stay sent, and
+// the next pass cuts the same batches from the oldest unsent entries and
+// sends them again with the same keys.
 func (c *Client) Forward(ctx context.Context, out Outbox, batchSize int, onBatch func(Progress)) (Progress, error) {
 	if batchSize <= 0 || batchSize > MaxBatch {
 		batchSize = MaxBatch
 	}
-	var p Progress
-	cur, err := nextBatch(ctx, out, batchSize, nil)
-	for err == nil && cur != nil {
-		if err = moveTo(ctx, out, cur.entries, app.StateQueued, app.StateSent); err != nil {
-			break
+	type answer struct {
+		batch   *pending
+		results []Result
+		err     error
+	}
+	answers := make(chan answer, inFlight)
+	var (
+		p       Progress
+		onWire  []*pending
+		failed  error
+		drained bool
+	)
+	for {
+		for !drained && failed == nil && len(onWire) < inFlight {
+			b, err := nextBatch(ctx, out, batchSize, onWire)
+			if err != nil {
+				failed = err
+				break
+			}
+			if b == nil {
+				drained = true
+				break
+			}
+			onWire = append(onWire, b)
+			go func() {
+				r, err := c.SendBatch(ctx, b.batch)
+				answers <- answer{b, r, err}
+			}()
 		}
-		type answer struct {
-			results []Result
-			err     error
+		if len(onWire) == 0 {
+			return p, failed
 		}
-		done := make(chan answer, 1)
-		go func(b Batch) {
-			r, err := c.SendBatch(ctx, b)
-			done <- answer{r, err}
-		}(cur.batch)
-		next, nerr := nextBatch(ctx, out, batchSize, cur.entries)
-		a := <-done
-		if a.err != nil {
-			return p, a.err
+		a := <-answers
+		onWire = slices.DeleteFunc(onWire, func(b *pending) bool { return b == a.batch })
+		err := a.err
+		if err == nil {
+			err = applyResults(ctx, out, a.batch.entries, a.results, &p)
 		}
-		if err = applyResults(ctx, out, cur.entries, a.results, &p); err != nil {
-			break
+		if err != nil {
+			if failed == nil {
+				failed = err
+			}
+			continue
 		}
 		if onBatch != nil {
 			onBatch(p)
 		}
-		cur, err = next, nerr
 	}
-	return p, err
 }
 
-// pending is a batch cut from the outbox and queued.
+// pending is a batch cut from the outbox and on its way to the bank.
 type pending struct {
 	entries []app.Entry
 	batch   Batch
 }
 
 // nextBatch cuts the next batch from the oldest unsent entries, leaving
-// out those of the batch on the wire, and queues it. It halves the batch
-// until its body fits the bank's limit. nil when nothing is left.
-func nextBatch(ctx context.Context, out Outbox, size int, onWire []app.Entry) (*pending, error) {
-	list, err := out.Unsent(ctx, size+len(onWire))
+// out those of the batches on the wire, and marks it sent. It halves the
+// batch until its body fits the bank's limit. nil when nothing is left.
+func nextBatch(ctx context.Context, out Outbox, size int, onWire []*pending) (*pending, error) {
+	skip := map[int64]bool{}
+	for _, b := range onWire {
+		for _, e := range b.entries {
+			skip[e.Seq] = true
+		}
+	}
+	list, err := out.Unsent(ctx, size+len(skip))
 	if err != nil {
 		return nil, fmt.Errorf("sync: reading the outbox: %w", err)
-	}
-	skip := make(map[int64]bool, len(onWire))
-	for _, e := range onWire {
-		skip[e.Seq] = true
 	}
 	entries := make([]app.Entry, 0, size)
 	for _, e := range list {
@@ -130,7 +159,7 @@ func nextBatch(ctx context.Context, out Outbox, size int, onWire []app.Entry) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := moveTo(ctx, out, entries, app.StateCaptured, app.StateQueued); err != nil {
+	if err := markSent(ctx, out, entries); err != nil {
 		return nil, err
 	}
 	return &pending{entries: entries, batch: b}, nil
@@ -178,13 +207,15 @@ func applyResults(ctx context.Context, out Outbox, entries []app.Entry, results 
 	return nil
 }
 
-// moveTo appends state to to the entries whose latest state is from.
-// Entries elsewhere keep their timeline as it is: a batch sent before
-// whose answer was lost is not queued again, so a bank that is down for
-// days does not grow the outbox by rows on every pass. Batches are cut
-// from the oldest unsent entries, so the states within one are alike:
-// looking at the first and the last says whether to look at each.
-func moveTo(ctx context.Context, out Outbox, entries []app.Entry, from, to app.OutboxState) error {
+// markSent records the entries of a batch as sent, except those sent
+// already by a pass whose answer was lost: their timeline stays as it is,
+// so a bank that is down for days does not grow the outbox by rows on
+// every pass. (Journals from earlier releases may hold entries queued, a
+// step this forwarder no longer records: they are sent like captured
+// ones.) Batches are cut from the oldest unsent entries, so the states
+// within one are alike: looking at the first and the last says whether to
+// look at each.
+func markSent(ctx context.Context, out Outbox, entries []app.Entry) error {
 	state := func(seq int64) (app.OutboxState, error) {
 		s, err := out.State(ctx, seq)
 		if err != nil {
@@ -201,14 +232,14 @@ func moveTo(ctx context.Context, out Outbox, entries []app.Entry, from, to app.O
 		return err
 	}
 	move := entries
-	if first != from || last != from {
+	if first == app.StateSent || last == app.StateSent || first != last {
 		move = nil
 		for _, e := range entries {
 			s, err := state(e.Seq)
 			if err != nil {
 				return err
 			}
-			if s == from {
+			if s != app.StateSent {
 				move = append(move, e)
 			}
 		}
@@ -218,7 +249,7 @@ func moveTo(ctx context.Context, out Outbox, entries []app.Entry, from, to app.O
 	}
 	changes := make([]app.StateChange, len(move))
 	for i, e := range move {
-		changes[i] = app.StateChange{Seq: e.Seq, State: to}
+		changes[i] = app.StateChange{Seq: e.Seq, State: app.StateSent}
 	}
 	return setStates(ctx, out, changes)
 }

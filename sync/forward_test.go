@@ -26,7 +26,7 @@ func TestForward_PostsEverythingInBatches(t *testing.T) {
 	p, err := c.Forward(context.Background(), db, 0, func(p desksync.Progress) { calls = append(calls, p) })
 
 	// Then three batches of at most 500 went, each entry is posted once
-	// and its timeline went captured → queued → sent → posted
+	// and its timeline went captured → sent → posted
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestForward_PostsEverythingInBatches(t *testing.T) {
 		t.Errorf("posted %+v, want 1201 for %d", got, want)
 	}
 	checkPostedOnce(t, db, bank, entries)
-	if tl := states(t, db, 700); !equalStates(tl, app.StateCaptured, app.StateQueued, app.StateSent, app.StatePosted) {
+	if tl := states(t, db, 700); !equalStates(tl, app.StateCaptured, app.StateSent, app.StatePosted) {
 		t.Errorf("timeline %v", tl)
 	}
 	if keys := checkSameBodies(t, bank, batches); len(keys) != 3 {
@@ -117,7 +117,7 @@ func TestForward_BankDownForAPassThenBack(t *testing.T) {
 	if !desksync.Unavailable(err) {
 		t.Fatalf("first pass: %v, want unavailable", err)
 	}
-	if tl := states(t, db, 1); !equalStates(tl, app.StateCaptured, app.StateQueued, app.StateSent) {
+	if tl := states(t, db, 1); !equalStates(tl, app.StateCaptured, app.StateSent) {
 		t.Fatalf("after the failed pass: %v", tl)
 	}
 
@@ -131,7 +131,7 @@ func TestForward_BankDownForAPassThenBack(t *testing.T) {
 	if keys := checkSameBodies(t, bank, batches); len(keys) != 1 {
 		t.Errorf("%d batch keys, want 1", len(keys))
 	}
-	if tl := states(t, db, 1); !equalStates(tl, app.StateCaptured, app.StateQueued, app.StateSent, app.StatePosted) {
+	if tl := states(t, db, 1); !equalStates(tl, app.StateCaptured, app.StateSent, app.StatePosted) {
 		t.Errorf("timeline %v", tl)
 	}
 }
@@ -309,32 +309,38 @@ func mustTLS(t *testing.T, ca, cert, key []byte) *tls.Config {
 	return cfg
 }
 
-func TestForward_TheNextBatchWaitsQueuedWhileOneIsOnTheWire(t *testing.T) {
-	// Given 1200 entries and a bank that fails every attempt of the second batch
+func TestForward_AfterABatchFailsOnlyTheOneOnTheWireIsAnswered(t *testing.T) {
+	// Given 1500 entries, a bank that fails every attempt of the first
+	// batch and answers the second slowly
 	bank := synctest.Start(t, synctest.Options{})
 	db := openJournal(t)
-	entries := seed(t, db, 1200)
+	entries := seed(t, db, 1500)
 	cfg := fast(bank, t)
 	cfg.Retries = 1
-	bank.Fail(batches, synctest.Fault{}, synctest.Fault{Status: 500}, synctest.Fault{Status: 500})
+	bank.Fail(batches,
+		synctest.Fault{Status: 500, Contains: entries[0].IdempotencyKey},
+		synctest.Fault{Status: 500, Contains: entries[0].IdempotencyKey},
+		synctest.Fault{Delay: 500 * time.Millisecond, Contains: entries[500].IdempotencyKey})
 	c := newClient(t, cfg)
 
 	// When the desk forwards
 	p, err := c.Forward(context.Background(), db, 0, nil)
 
-	// Then the first batch is posted, the second sent, and the third,
-	// cut while the second was on the wire, queued
+	// Then the two first batches went at once: the first stays sent, the
+	// second, on the wire when the first failed, is posted, and the third
+	// was never cut
 	if !desksync.Unavailable(err) || p.Sent != 500 {
 		t.Fatalf("first pass: %+v, %v", p, err)
 	}
-	for seq, want := range map[int64]app.OutboxState{1: app.StatePosted, 501: app.StateSent, 1001: app.StateQueued, 1200: app.StateQueued} {
+	for seq, want := range map[int64]app.OutboxState{1: app.StateSent, 500: app.StateSent, 501: app.StatePosted,
+		1000: app.StatePosted, 1001: app.StateCaptured, 1500: app.StateCaptured} {
 		if s, _ := db.State(context.Background(), seq); s != want {
 			t.Errorf("entry %d is %s, want %s", seq, s, want)
 		}
 	}
 
-	// And when the bank is back, the same batches go and every timeline
-	// has each step once
+	// And when the bank is back, the first batch goes again with its key,
+	// and every timeline has each step once
 	if _, err := c.Forward(context.Background(), db, 0, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -342,8 +348,8 @@ func TestForward_TheNextBatchWaitsQueuedWhileOneIsOnTheWire(t *testing.T) {
 	if keys := checkSameBodies(t, bank, batches); len(keys) != 3 {
 		t.Errorf("%d batch keys, want 3", len(keys))
 	}
-	for _, seq := range []int64{1, 501, 1001, 1200} {
-		if tl := states(t, db, seq); !equalStates(tl, app.StateCaptured, app.StateQueued, app.StateSent, app.StatePosted) {
+	for _, seq := range []int64{1, 501, 1001, 1500} {
+		if tl := states(t, db, seq); !equalStates(tl, app.StateCaptured, app.StateSent, app.StatePosted) {
 			t.Errorf("entry %d: %v", seq, tl)
 		}
 	}

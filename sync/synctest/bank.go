@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +39,10 @@ type Fault struct {
 	Status     int           // answer this error status without handling the request
 	RetryAfter string        // the Retry-After header sent with Status
 	Cut        bool          // handle the request, then close the connection unanswered
+	// Contains, when set, keeps the fault for a request whose body holds
+	// these bytes (a message's key, say): with batches on the wire at
+	// once, the order requests arrive in is not the order they were cut.
+	Contains string
 }
 
 // Request is one request the bank received, fault or not.
@@ -131,7 +136,8 @@ func (b *Bank) DeskTLS(t testing.TB, terminal, merchant string) *tls.Config {
 	return cfg
 }
 
-// Fail queues faults for the next requests to path (e.g. "/v1/desk/batches"), in order.
+// Fail queues faults for the next requests to path (e.g. "/v1/desk/batches"), in order;
+// a request takes the first fault queued for it.
 func (b *Bank) Fail(path string, faults ...Fault) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -154,8 +160,13 @@ func (b *Bank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.mu.Lock()
 	b.requests = append(b.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Key: r.Header.Get("Idempotency-Key"), Body: body, Client: client})
 	var f Fault
-	if q := b.faults[r.URL.Path]; len(q) > 0 {
-		f, b.faults[r.URL.Path] = q[0], q[1:]
+	q := b.faults[r.URL.Path]
+	for i := range q {
+		if q[i].Contains == "" || bytes.Contains(body, []byte(q[i].Contains)) {
+			f = q[i]
+			b.faults[r.URL.Path] = slices.Delete(q, i, i+1)
+			break
+		}
 	}
 	b.mu.Unlock()
 
