@@ -42,6 +42,8 @@ const forwardBenchMessages = 100_000
 // run forwards a fresh copy of the desk's and the bank's folders, on disk.
 //
 // LINGQIAN_FORWARD_BENCH_N sets another count, for a quick look;
+// LINGQIAN_FORWARD_BENCH_FIXTURE=DIR keeps the fixture in DIR and uses it
+// again in later runs (delete DIR after a change to either schema);
 // LINGQIAN_FORWARD_BENCH_PROFILE=FILE writes a CPU profile of the measured
 // pass alone; LINGQIAN_FORWARD_BENCH_BANK=inprocess serves the same bank
 // folder from this process instead, so that the profile has the bank's
@@ -200,15 +202,42 @@ func forwardFixtureOf(b *testing.B, n int) *forwardFixture {
 	}
 	removeStaleFixtures()
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("lingqian-forward-bench-%d", os.Getpid()), strconv.Itoa(n))
-	if err := os.RemoveAll(dir); err != nil {
-		b.Fatal(err)
+	kept := os.Getenv("LINGQIAN_FORWARD_BENCH_FIXTURE")
+	if kept != "" {
+		dir = filepath.Join(kept, strconv.Itoa(n))
 	}
-	fx := buildForwardFixture(b, dir, n)
+	fx := keptFixture(dir, n)
+	if fx == nil {
+		if err := os.RemoveAll(dir); err != nil {
+			b.Fatal(err)
+		}
+		fx = buildForwardFixture(b, dir, n)
+		if kept != "" {
+			if err := os.WriteFile(filepath.Join(dir, "amount"), []byte(strconv.FormatInt(fx.amount, 10)), 0o600); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 	if forwardFixtures.byN == nil {
 		forwardFixtures.byN = map[int]*forwardFixture{}
 	}
 	forwardFixtures.byN[n] = fx
 	return fx
+}
+
+// keptFixture is a fixture built by an earlier process in dir, for
+// LINGQIAN_FORWARD_BENCH_FIXTURE=DIR (a folder the benchmark may keep
+// between runs while one works on forwarding); nil when there is none.
+func keptFixture(dir string, n int) *forwardFixture {
+	data, err := os.ReadFile(filepath.Join(dir, "amount"))
+	if err != nil {
+		return nil
+	}
+	amount, err := strconv.ParseInt(string(data), 10, 64)
+	if err != nil {
+		return nil
+	}
+	return &forwardFixture{dir: dir, n: n, amount: amount}
 }
 
 func removeStaleFixtures() {
