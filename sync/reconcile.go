@@ -75,21 +75,33 @@ func (c *Client) Reconcile(ctx context.Context, j Journal, sinceSeq int64) (Repo
 	if err != nil {
 		return rep, fmt.Errorf("sync: reconciliation: %w", err)
 	}
+	// The desk's side is read while the bank's feed is on its way.
+	type deskSide struct {
+		entries []app.Entry
+		states  map[int64]app.OutboxState
+		err     error
+	}
+	read := make(chan deskSide, 1)
+	go func() {
+		var d deskSide
+		if last > sinceSeq {
+			d.entries, d.err = j.Entries(ctx, sinceSeq+1, last)
+			if d.err == nil {
+				d.states, d.err = j.States(ctx, sinceSeq+1, last)
+			}
+		}
+		read <- d
+	}()
 	bank, totals, err := c.pullFeed(ctx, sinceSeq, last)
+	desk := <-read
 	if err != nil {
 		return rep, err
 	}
-	rep.Bank = totals
-	var entries []app.Entry
-	var states map[int64]app.OutboxState
-	if last > sinceSeq {
-		if entries, err = j.Entries(ctx, sinceSeq+1, last); err != nil {
-			return rep, fmt.Errorf("sync: reconciliation: %w", err)
-		}
-		if states, err = j.States(ctx, sinceSeq+1, last); err != nil {
-			return rep, fmt.Errorf("sync: reconciliation: %w", err)
-		}
+	if desk.err != nil {
+		return rep, fmt.Errorf("sync: reconciliation: %w", desk.err)
 	}
+	rep.Bank = totals
+	entries, states := desk.entries, desk.states
 	r := reconciler{rep: &rep, bank: bank, seen: map[int64]bool{}, voided: map[int64]bool{}}
 	for _, e := range entries {
 		if e.Kind == app.KindVoid {
