@@ -163,11 +163,17 @@ func (db *DB) Timeline(ctx context.Context, seq int64) ([]app.StateChange, error
 // state captured, queued or sent), oldest first, at most limit of them
 // (all when limit <= 0).
 func (db *DB) Unsent(ctx context.Context, limit int) ([]app.Entry, error) {
+	return db.UnsentAfter(ctx, 0, limit)
+}
+
+// UnsentAfter is Unsent for the entries after afterSeq: a forwarder with
+// batches on the wire reads on from the last of them.
+func (db *DB) UnsentAfter(ctx context.Context, afterSeq int64, limit int) ([]app.Entry, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
 	list, err := queryEntries(ctx, db.r, "SELECT "+entryColsJ+` FROM outbox_last o JOIN journal j ON j.seq = o.seq
-		WHERE o.final = 0 AND o.state IN ('captured', 'queued', 'sent') ORDER BY o.seq LIMIT ?`, limit)
+		WHERE o.final = 0 AND o.seq > ? AND o.state IN ('captured', 'queued', 'sent') ORDER BY o.seq LIMIT ?`, afterSeq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: unsent entries: %w", err)
 	}

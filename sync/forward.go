@@ -11,8 +11,9 @@ import (
 
 // Outbox is what forwarding needs of the desk's journal (store.DB has it).
 type Outbox interface {
-	// Unsent are the entries the bank has not acknowledged, oldest first.
-	Unsent(ctx context.Context, limit int) ([]app.Entry, error)
+	// UnsentAfter are the entries after afterSeq the bank has not
+	// acknowledged, oldest first.
+	UnsentAfter(ctx context.Context, afterSeq int64, limit int) ([]app.Entry, error)
 	// SetStates appends states, all or none.
 	SetStates(ctx context.Context, changes []app.StateChange) error
 	// State is an entry's latest state.
@@ -126,21 +127,15 @@ type pending struct {
 // out those of the batches on the wire, and marks it sent. It halves the
 // batch until its body fits the bank's limit. nil when nothing is left.
 func nextBatch(ctx context.Context, out Outbox, size int, onWire []*pending) (*pending, error) {
-	skip := map[int64]bool{}
+	// Batches take the oldest unsent entries, so those not on the wire
+	// come after the last one that is.
+	after := int64(0)
 	for _, b := range onWire {
-		for _, e := range b.entries {
-			skip[e.Seq] = true
-		}
+		after = max(after, b.entries[len(b.entries)-1].Seq)
 	}
-	list, err := out.Unsent(ctx, size+len(skip))
+	entries, err := out.UnsentAfter(ctx, after, size)
 	if err != nil {
 		return nil, fmt.Errorf("sync: reading the outbox: %w", err)
-	}
-	entries := make([]app.Entry, 0, size)
-	for _, e := range list {
-		if !skip[e.Seq] && len(entries) < size {
-			entries = append(entries, e)
-		}
 	}
 	if len(entries) == 0 {
 		return nil, nil
