@@ -202,6 +202,16 @@ func (i *Issuer) MasterKeys(pan, psn string) (mkAC, mkSMI []byte, err error) {
 	return mkAC, mkSMI, nil
 }
 
+// acMasterKey derives MK-AC alone: checking a cryptogram, which the bank
+// does for every message it clears, needs no MK-SMI.
+func (i *Issuer) acMasterKey(pan, psn string) ([]byte, error) {
+	mkAC, err := issuer.DeriveICCMasterKey(i.imkAC, pan, psn)
+	if err != nil {
+		return nil, fmt.Errorf("issuance: MK-AC: %w", err)
+	}
+	return mkAC, nil
+}
+
 // WriteCAPKFile writes the CA public key as the desk's key file (DESIGN
 // section 7). The file is public, so it is readable by all: the desk may
 // run as another user.

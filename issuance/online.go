@@ -13,7 +13,7 @@ import (
 // ACData) and compares it in constant time. A mismatch is false with a nil
 // error; an error means the inputs were unusable.
 func (i *Issuer) VerifyAC(pan, psn string, atc uint16, data, ac []byte) (bool, error) {
-	mkAC, _, err := i.MasterKeys(pan, psn)
+	mkAC, err := i.acMasterKey(pan, psn)
 	if err != nil {
 		return false, err
 	}
@@ -27,7 +27,7 @@ func (i *Issuer) VerifyAC(pan, psn string, atc uint16, data, ac []byte) (bool, e
 // ARPC answers a card's ARQC: ARPC method 1 with the AC session key and
 // the authorisation response code arc (e.g. "00" as 30 30 for approved).
 func (i *Issuer) ARPC(pan, psn string, atc uint16, arqc []byte, arc [2]byte) ([]byte, error) {
-	mkAC, _, err := i.MasterKeys(pan, psn)
+	mkAC, err := i.acMasterKey(pan, psn)
 	if err != nil {
 		return nil, err
 	}
