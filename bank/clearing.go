@@ -125,6 +125,19 @@ type batchState struct {
 	voids map[int64]*prepared
 }
 
+// newBatchState gathers what preps share: the first void of each seq.
+func newBatchState(desk *Desk, preps []*prepared) *batchState {
+	bs := &batchState{desk: desk, voids: map[int64]*prepared{}}
+	for _, p := range preps {
+		if p.keyed && p.invalid == nil && p.msg.Kind == KindVoid {
+			if _, ok := bs.voids[p.msg.Ref]; !ok {
+				bs.voids[p.msg.Ref] = p
+			}
+		}
+	}
+	return bs
+}
+
 // clear settles one prepared message inside the batch's transaction.
 func (b *Bank) clear(tx Tx, bs *batchState, p *prepared) (Result, error) {
 	res := Result{Key: p.wire.Key, Seq: p.wire.Seq}

@@ -3,8 +3,10 @@ package bank
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -76,30 +78,47 @@ func (b *Bank) handleBatch(w http.ResponseWriter, r *http.Request, c caller) err
 		return internal(err)
 	}
 	return b.commit(w, r, id, func(tx Tx) (answer, error) {
-		resp := BatchResponse{Results: make([]Result, 0, len(preps))}
-		for _, p := range preps {
-			res, err := b.clear(tx, bs, p)
-			if err != nil {
-				return answer{}, fmt.Errorf("clearing message %d: %w", p.wire.Seq, err)
-			}
-			resp.Results = append(resp.Results, res)
+		btx, err := newBatchTx(tx, c.desk.TerminalID, preps)
+		if err != nil {
+			return answer{}, err
 		}
-		// A void that waited for its purchase may have been done by a
-		// purchase later in this batch: answer with where it ends.
-		for i, res := range resp.Results {
-			if p := preps[i]; res.Status == StatusAccepted && res.State == string(StatePending) && p.msg.Kind == KindVoid {
-				m, err := tx.MessageByKey(c.desk.TerminalID, res.Key)
-				if err != nil {
-					return answer{}, err
-				}
-				resp.Results[i].State, resp.Results[i].Reason = string(m.State), m.Reason
-				if m.State == StateRejected {
-					resp.Results[i].Status = StatusRejected
-				}
-			}
+		resp, err := b.clearBatch(btx, bs, preps)
+		if err != nil {
+			return answer{}, err
+		}
+		if err := btx.flush(); err != nil {
+			return answer{}, err
 		}
 		return answer{status: http.StatusOK, body: resp}, nil
 	})
+}
+
+// clearBatch clears every message of a batch in order on tx, and answers
+// for each.
+func (b *Bank) clearBatch(tx Tx, bs *batchState, preps []*prepared) (BatchResponse, error) {
+	resp := BatchResponse{Results: make([]Result, 0, len(preps))}
+	for _, p := range preps {
+		res, err := b.clear(tx, bs, p)
+		if err != nil {
+			return BatchResponse{}, fmt.Errorf("clearing message %d: %w", p.wire.Seq, err)
+		}
+		resp.Results = append(resp.Results, res)
+	}
+	// A void that waited for its purchase may have been done by a
+	// purchase later in this batch: answer with where it ends.
+	for i, res := range resp.Results {
+		if p := preps[i]; res.Status == StatusAccepted && res.State == string(StatePending) && p.msg.Kind == KindVoid {
+			m, err := tx.MessageByKey(bs.desk.TerminalID, res.Key)
+			if err != nil {
+				return BatchResponse{}, err
+			}
+			resp.Results[i].State, resp.Results[i].Reason = string(m.State), m.Reason
+			if m.State == StateRejected {
+				resp.Results[i].Status = StatusRejected
+			}
+		}
+	}
+	return resp, nil
 }
 
 // prepareBatch parses every message and verifies the purchases'
@@ -108,10 +127,8 @@ func (b *Bank) handleBatch(w http.ResponseWriter, r *http.Request, c caller) err
 // so what is read here is what clearing would read.
 func (b *Bank) prepareBatch(ctx context.Context, desk *Desk, msgs []WireMessage) (*batchState, []*prepared, error) {
 	now := b.now()
-	bs := &batchState{desk: desk, voids: map[int64]*prepared{}}
 	preps := make([]*prepared, len(msgs))
-	type walletKey struct{ pan, psn string }
-	wallets := map[walletKey]*Wallet{}
+	wallets := map[WalletKey]*Wallet{}
 	for i := range msgs {
 		p := &prepared{wire: &msgs[i], keyed: msgs[i].keyed()}
 		preps[i] = p
@@ -123,24 +140,17 @@ func (b *Bank) prepareBatch(ctx context.Context, desk *Desk, msgs []WireMessage)
 			p.detail = p.invalid.Error()
 			continue
 		}
-		if p.msg.Kind == KindVoid {
-			if _, ok := bs.voids[p.msg.Ref]; !ok {
-				bs.voids[p.msg.Ref] = p
-			}
-			continue
+		if p.msg.Kind == KindPurchase {
+			wallets[WalletKey{p.msg.PAN, p.msg.PSN}] = nil
 		}
-		wallets[walletKey{p.msg.PAN, p.msg.PSN}] = nil
 	}
+	bs := newBatchState(desk, preps)
 	err := b.store.Read(ctx, func(tx Tx) error {
-		for k := range wallets {
-			w, err := tx.Wallet(k.pan, k.psn)
-			if err == nil {
-				wallets[k] = &w
-			} else if !isNotFound(err) {
-				return err
-			}
+		found, err := tx.Wallets(slices.Collect(maps.Keys(wallets)))
+		for i := range found {
+			wallets[WalletKey{found[i].PAN, found[i].PSN}] = &found[i]
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
@@ -152,7 +162,7 @@ func (b *Bank) prepareBatch(ctx context.Context, desk *Desk, msgs []WireMessage)
 		}
 	}
 	check := func(p *prepared) {
-		w := wallets[walletKey{p.msg.PAN, p.msg.PSN}]
+		w := wallets[WalletKey{p.msg.PAN, p.msg.PSN}]
 		if w == nil {
 			p.reason, p.detail = ReasonUnknownWallet, "the bank issued no wallet with this PAN and PSN"
 			return

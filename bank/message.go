@@ -48,6 +48,18 @@ type HexByte struct {
 // UnmarshalJSON reads "40" or 64.
 func (h *HexByte) UnmarshalJSON(b []byte) error {
 	*h = HexByte{}
+	if len(b) == 4 && b[0] == '"' && b[3] == '"' {
+		// The usual "40", read without a second JSON decoder: two
+		// characters between quotes are a byte only as two hex digits,
+		// which no escape can spell.
+		var v [1]byte
+		if _, err := hex.Decode(v[:], b[1:3]); err != nil {
+			h.Bad = true
+			return nil
+		}
+		h.V = v[0]
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {
 		v, err := hex.DecodeString(s)

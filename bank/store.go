@@ -102,6 +102,37 @@ type Tx interface {
 	// Reports.
 	MerchantDays(f ReportFilter) ([]DayTotals, error)
 	AwaitingDesk(f ReportFilter) ([]PhoneRecord, error)
+
+	// Set-based forms of the above, for clearing a desk's batch with a
+	// few statements instead of a dozen per message. A lookup answers
+	// with the rows found, in no particular order; what it lacks is not
+	// there.
+	MessagesByKeys(terminalID string, keys []string) ([]Message, error)
+	MessagesBySeqs(terminalID string, seqs []int64) ([]Message, error)
+	VoidsOf(terminalID string, seqs []int64) ([]Message, error) // every void of each seq
+	SlotHolders(slots []ATCSlot) ([]Message, error)
+	LastMessageID() (int64, error)
+	// InsertMessages writes messages whose IDs are set, as InsertMessage
+	// would one by one; ErrExists when a key, seq or ATC slot is taken.
+	InsertMessages(ms []Message) error
+	Wallets(keys []WalletKey) ([]Wallet, error)
+	UpdateWallets(ws []Wallet) error // each wallet once; ErrNotFound when one is missing
+	PhoneRecordsFor(slots []ATCSlot) ([]PhoneRecord, error)
+	Accounts(names []string) ([]Account, error)
+	EnsureAccounts(as []Account) error // the balances given are ignored
+	LastPostingID() (int64, error)
+	// PostAll writes postings whose IDs are set and moves the balances,
+	// as Post would one by one.
+	PostAll(ps []Posting) error
+}
+
+// WalletKey names a wallet.
+type WalletKey struct{ PAN, PSN string }
+
+// ATCSlot is one spend of a wallet: at most one purchase holds it.
+type ATCSlot struct {
+	PAN, PSN string
+	ATC      uint16
 }
 
 // Customer is a bank customer who may hold wallets.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -111,8 +113,10 @@ func OpenSQLite(path string) (*SQLite, error) {
 		"_busy_timeout": strconv.FormatInt(busyTimeout.Milliseconds(), 10),
 		"_txlock":       "immediate",
 		// Clearing runs the same few statements for every message:
-		// preparing them again each time was a third of its time.
-		"_stmt_cache_size": "64",
+		// preparing them again each time was a third of its time. A
+		// batch adds its set-based statements, in a few sizes each; the
+		// cache holds them all beside the single-row ones.
+		"_stmt_cache_size": "128",
 		"_cache_size":      "-32768", // KiB of pages: the indexes clearing probes stay in memory
 	}))
 	if err != nil {
@@ -319,6 +323,66 @@ func (t *sqlTx) row(q string, args ...any) *sql.Row {
 
 func (t *sqlTx) query(q string, args ...any) (*sql.Rows, error) {
 	return t.tx.QueryContext(t.ctx, q, args...)
+}
+
+// rowsPerStatement bounds a multi-row statement: 32 rows of the widest
+// table (messages, 30 columns) stay under the 999 parameters older SQLite
+// builds allow.
+const rowsPerStatement = 32
+
+// execRows runs head VALUES (…), (…) tail over args, cols of them a row,
+// and counts the rows changed. Runs of 32, 16, 8, 4, 2 and 1 rows keep
+// the distinct statement texts few, so they all stay prepared.
+func (t *sqlTx) execRows(head, tail string, cols int, args []any) (int64, error) {
+	if cols <= 0 || len(args)%cols != 0 {
+		return 0, fmt.Errorf("%d values do not make rows of %d", len(args), cols)
+	}
+	var changed int64
+	for rows := len(args) / cols; rows > 0; {
+		n := rowsPerStatement
+		for n > rows {
+			n /= 2
+		}
+		res, err := t.exec(rowsStatement(head, tail, n, cols), args[:n*cols]...)
+		if err != nil {
+			return changed, err
+		}
+		c, err := res.RowsAffected()
+		if err != nil {
+			return changed, err
+		}
+		changed += c
+		args, rows = args[n*cols:], rows-n
+	}
+	return changed, nil
+}
+
+type statementShape struct {
+	head, tail string
+	rows, cols int
+}
+
+// statements holds the texts execRows made: a few sizes for each of its
+// callers, which every batch needs again.
+var statements sync.Map // statementShape → string
+
+// rowsStatement is head VALUES (?, ?), (?, ?) tail for rows of cols.
+func rowsStatement(head, tail string, rows, cols int) string {
+	shape := statementShape{head, tail, rows, cols}
+	if q, ok := statements.Load(shape); ok {
+		return q.(string)
+	}
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	q := head + strings.Repeat(row+", ", rows-1) + row + tail
+	statements.Store(shape, q)
+	return q
+}
+
+// jsonList is v as a JSON array for json_each, which lets one statement
+// take a whole set of keys as a single parameter.
+func jsonList(v any) (string, error) {
+	data, err := json.Marshal(v)
+	return string(data), err
 }
 
 // one maps "no rows" to ErrNotFound, naming what was looked for.

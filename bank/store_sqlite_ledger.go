@@ -55,6 +55,102 @@ func (t *sqlTx) Post(p *Posting) error {
 	return nil
 }
 
+func (t *sqlTx) Accounts(names []string) ([]Account, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	list, err := jsonList(names)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	rows, err := t.query(`SELECT name, type, balance FROM accounts WHERE name IN (SELECT value FROM json_each(?))`, list)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		var a Account
+		var typ string
+		if err := rows.Scan(&a.Name, &typ, &a.Balance); err != nil {
+			return nil, fmt.Errorf("accounts: %w", err)
+		}
+		a.Type = AccountType(typ)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// EnsureAccounts does EnsureAccount for each of as, by name and type.
+func (t *sqlTx) EnsureAccounts(as []Account) error {
+	args := make([]any, 0, len(as)*2)
+	for _, a := range as {
+		args = append(args, a.Name, string(a.Type))
+	}
+	if _, err := t.execRows(`INSERT INTO accounts (name, type) VALUES `, ` ON CONFLICT (name) DO NOTHING`, 2, args); err != nil {
+		return fmt.Errorf("%d accounts: %w", len(as), err)
+	}
+	return nil
+}
+
+// LastPostingID is the highest posting ID, 0 when there is none.
+func (t *sqlTx) LastPostingID() (int64, error) {
+	var id int64
+	if err := t.row(`SELECT coalesce(max(id), 0) FROM postings`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("postings: %w", err)
+	}
+	return id, nil
+}
+
+// PostAll writes postings with the IDs they carry and moves each
+// account's balance once by the sum of its lines, after checking every
+// posting as Post does: nothing is written when one does not balance.
+func (t *sqlTx) PostAll(ps []Posting) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	postings, lines := make([]any, 0, 4*len(ps)), make([]any, 0, 8*len(ps))
+	moves := map[string]int64{}
+	var order []string // the accounts in the order of their first line
+	for i := range ps {
+		p := &ps[i]
+		if err := p.check(); err != nil {
+			return fmt.Errorf("posting %d: %w", p.ID, err)
+		}
+		postings = append(postings, p.ID, nanos(p.At), p.Kind, p.Memo)
+		for j, l := range p.Lines {
+			lines = append(lines, p.ID, int64(j+1), l.Account, l.Amount)
+			if _, ok := moves[l.Account]; !ok {
+				order = append(order, l.Account)
+			}
+			moves[l.Account] += l.Amount
+		}
+	}
+	balances := make([]any, 0, len(order)*2)
+	for _, name := range order {
+		balances = append(balances, name, moves[name])
+	}
+	what := fmt.Sprintf("%d postings from %d", len(ps), ps[0].ID)
+	if _, err := t.execRows(`INSERT INTO postings (id, at, kind, memo) VALUES `, "", 4, postings); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if _, err := t.execRows(`INSERT INTO posting_lines (posting_id, line, account, amount) VALUES `, "", 4, lines); err != nil {
+		return fmt.Errorf("%s: lines: %w", what, err)
+	}
+	// An asset grows with debits (positive lines), a liability with
+	// credits (negative ones).
+	n, err := t.execRows(`WITH v (name, amount) AS (VALUES `, `) UPDATE accounts
+		SET balance = balance + CASE type WHEN 'asset' THEN v.amount ELSE -v.amount END
+		FROM v WHERE accounts.name = v.name`, 2, balances)
+	if err != nil {
+		return fmt.Errorf("%s: balances: %w", what, err)
+	}
+	if n != int64(len(order)) {
+		return fmt.Errorf("%s: %d accounts, %d found: %w", what, len(order), n, ErrNotFound)
+	}
+	return nil
+}
+
 // LedgerCheck reads back everything Ledger.Balanced judges, from the lines
 // themselves rather than from what Post believed it wrote.
 func (t *sqlTx) LedgerCheck() (LedgerState, error) {

@@ -26,23 +26,60 @@ func scanMessage(r scanner) (Message, error) {
 	return m, err
 }
 
-func (t *sqlTx) InsertMessage(m *Message) error {
+// insertMessageCols are the columns a new message is written with, in the
+// order appendMessage gives their values.
+const insertMessageCols = `terminal_id, merchant_id, key, seq, kind, ref, at, received_at, pan, psn, atc, amount,
+	currency, txn_date, txn_type, cid, aid, ac, iad, tvr, un, pdol_data, cdol1_data, genac_response, state, reason, slot,
+	confirmed, posting_id`
+
+const insertMessageWidth = 29
+
+// appendMessage appends the values InsertMessage writes, as int64 where
+// they are numbers: the driver takes those as they are, and converts any
+// other integer type by reflection.
+func appendMessage(args []any, m *Message) []any {
 	var posting any
 	if m.PostingID != 0 {
 		posting = m.PostingID
 	}
-	res, err := t.exec(`INSERT INTO messages (terminal_id, merchant_id, key, seq, kind, ref, at, received_at, pan, psn,
-		atc, amount, currency, txn_date, txn_type, cid, aid, ac, iad, tvr, un, pdol_data, cdol1_data, genac_response,
-		state, reason, slot, confirmed, posting_id)
+	return append(args, m.TerminalID, m.MerchantID, m.Key, m.Seq, m.Kind, m.Ref, nanos(m.At), nanos(m.Received),
+		m.PAN, m.PSN, int64(m.ATC), m.Amount, m.Currency, m.Date, int64(m.TxnType), int64(m.CID), m.AID, m.AC, m.IAD,
+		m.TVR, m.UN, m.PDOLData, m.CDOL1Data, m.GenACResponse, string(m.State), m.Reason, int64(boolInt(m.Slot)),
+		int64(boolInt(m.Confirmed)), posting)
+}
+
+func (t *sqlTx) InsertMessage(m *Message) error {
+	res, err := t.exec(`INSERT INTO messages (`+insertMessageCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.TerminalID, m.MerchantID, m.Key, m.Seq, m.Kind, m.Ref, nanos(m.At), nanos(m.Received), m.PAN, m.PSN,
-		int(m.ATC), m.Amount, m.Currency, m.Date, int(m.TxnType), int(m.CID), m.AID, m.AC, m.IAD, m.TVR, m.UN,
-		m.PDOLData, m.CDOL1Data, m.GenACResponse, string(m.State), m.Reason, boolInt(m.Slot), boolInt(m.Confirmed), posting)
+		appendMessage(make([]any, 0, insertMessageWidth), m)...)
 	if err := unique(err, fmt.Sprintf("message %d of %s", m.Seq, m.TerminalID)); err != nil {
 		return err
 	}
 	m.ID, err = res.LastInsertId()
 	return err
+}
+
+// InsertMessages writes messages with the IDs they carry: the ones
+// InsertMessage would have been given, when they follow LastMessageID.
+func (t *sqlTx) InsertMessages(ms []Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(ms)*(insertMessageWidth+1))
+	for i := range ms {
+		args = appendMessage(append(args, ms[i].ID), &ms[i])
+	}
+	_, err := t.execRows(`INSERT INTO messages (id, `+insertMessageCols+`) VALUES `, "", insertMessageWidth+1, args)
+	return unique(err, fmt.Sprintf("%d messages of %s", len(ms), ms[0].TerminalID))
+}
+
+// LastMessageID is the highest message ID, 0 when there is none.
+func (t *sqlTx) LastMessageID() (int64, error) {
+	var id int64
+	if err := t.row(`SELECT coalesce(max(id), 0) FROM messages`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("messages: %w", err)
+	}
+	return id, nil
 }
 
 // UpdateMessage changes what may change after a message arrived: its
@@ -92,6 +129,71 @@ func (t *sqlTx) VoidOf(terminalID string, seq int64) (Message, error) {
 		return Message{}, fmt.Errorf("void of %d of %s: %w", seq, terminalID, ErrNotFound)
 	}
 	return slices.MinFunc(vs, func(a, b Message) int { return cmp.Compare(a.Seq, b.Seq) }), nil
+}
+
+// MessagesByKeys sends the keys as JSON, which carries any valid UTF-8;
+// a stored key is printable ASCII anyway (WireMessage.keyed).
+func (t *sqlTx) MessagesByKeys(terminalID string, keys []string) ([]Message, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	list, err := jsonList(keys)
+	if err != nil {
+		return nil, fmt.Errorf("messages of %s by key: %w", terminalID, err)
+	}
+	return t.messages(`SELECT `+messageCols+` FROM messages WHERE terminal_id = ? AND key IN (SELECT value FROM json_each(?))`,
+		terminalID, list)
+}
+
+func (t *sqlTx) MessagesBySeqs(terminalID string, seqs []int64) ([]Message, error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	list, err := jsonList(seqs)
+	if err != nil {
+		return nil, fmt.Errorf("messages of %s by seq: %w", terminalID, err)
+	}
+	return t.messages(`SELECT `+messageCols+` FROM messages WHERE terminal_id = ? AND seq IN (SELECT value FROM json_each(?))`,
+		terminalID, list)
+}
+
+// VoidsOf lists every void a desk sent for any of seqs; VoidOf picks the
+// first of them.
+func (t *sqlTx) VoidsOf(terminalID string, seqs []int64) ([]Message, error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	list, err := jsonList(seqs)
+	if err != nil {
+		return nil, fmt.Errorf("voids of %s: %w", terminalID, err)
+	}
+	return t.messages(`SELECT `+messageCols+` FROM messages
+		WHERE terminal_id = ? AND kind = 'void' AND ref IN (SELECT value FROM json_each(?))`, terminalID, list)
+}
+
+func (t *sqlTx) SlotHolders(slots []ATCSlot) ([]Message, error) {
+	if len(slots) == 0 {
+		return nil, nil
+	}
+	list, err := slotList(slots)
+	if err != nil {
+		return nil, fmt.Errorf("slot holders: %w", err)
+	}
+	// The CROSS JOIN keeps the wanted slots outside, so each probes
+	// messages_slot on all three columns.
+	return t.messages(`WITH want (want_pan, want_psn, want_atc) AS (
+			SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?))
+		SELECT `+messageCols+` FROM want CROSS JOIN messages
+		WHERE pan = want_pan AND psn = want_psn AND atc = want_atc AND slot = 1`, list)
+}
+
+// slotList is slots as a JSON array of [pan, psn, atc].
+func slotList(slots []ATCSlot) (string, error) {
+	rows := make([][3]any, len(slots))
+	for i, s := range slots {
+		rows[i] = [3]any{s.PAN, s.PSN, s.ATC}
+	}
+	return jsonList(rows)
 }
 
 func (t *sqlTx) messages(q string, args ...any) ([]Message, error) {

@@ -39,7 +39,29 @@ func (t *sqlTx) Wallet(pan, psn string) (Wallet, error) {
 }
 
 func (t *sqlTx) WalletsByPAN(pan string) ([]Wallet, error) {
-	rows, err := t.query(`SELECT `+walletCols+` FROM wallets WHERE pan = ? ORDER BY created_at DESC, psn DESC`, pan)
+	return t.wallets(`SELECT `+walletCols+` FROM wallets WHERE pan = ? ORDER BY created_at DESC, psn DESC`, pan)
+}
+
+func (t *sqlTx) Wallets(keys []WalletKey) ([]Wallet, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.PAN, k.PSN}
+	}
+	list, err := jsonList(pairs)
+	if err != nil {
+		return nil, fmt.Errorf("wallets: %w", err)
+	}
+	// The CROSS JOIN keeps the wanted keys outside, each probing the
+	// primary key.
+	return t.wallets(`WITH want (want_pan, want_psn) AS (SELECT value ->> 0, value ->> 1 FROM json_each(?))
+		SELECT `+walletCols+` FROM want CROSS JOIN wallets WHERE pan = want_pan AND psn = want_psn`, list)
+}
+
+func (t *sqlTx) wallets(q string, args ...any) ([]Wallet, error) {
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("wallets: %w", err)
 	}
@@ -64,6 +86,30 @@ func (t *sqlTx) UpdateWallet(w Wallet) error {
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("wallet %s: %w", MaskPAN(w.PAN), ErrNotFound)
+	}
+	return nil
+}
+
+// UpdateWallets changes what UpdateWallet changes, for many wallets (each
+// once) in a few statements.
+func (t *sqlTx) UpdateWallets(ws []Wallet) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(ws)*8)
+	for _, w := range ws {
+		args = append(args, w.PAN, w.PSN, string(w.Status), w.KnownBalance, int64(w.LastATC), w.PhoneBalance,
+			int64(w.PhoneATC), nanos(w.PhoneAt))
+	}
+	n, err := t.execRows(`WITH v (pan, psn, status, known_balance, last_atc, phone_balance, phone_atc, phone_at) AS (VALUES `,
+		`) UPDATE wallets SET status = v.status, known_balance = v.known_balance, last_atc = v.last_atc,
+			phone_balance = v.phone_balance, phone_atc = v.phone_atc, phone_at = v.phone_at
+		FROM v WHERE wallets.pan = v.pan AND wallets.psn = v.psn`, 8, args)
+	if err != nil {
+		return fmt.Errorf("%d wallets: %w", len(ws), err)
+	}
+	if n != int64(len(ws)) {
+		return fmt.Errorf("%d wallets, %d found: %w", len(ws), n, ErrNotFound)
 	}
 	return nil
 }
@@ -130,6 +176,20 @@ func (t *sqlTx) PhoneRecord(pan, psn string, atc uint16) (PhoneRecord, error) {
 
 func (t *sqlTx) PhoneRecords(pan, psn string) ([]PhoneRecord, error) {
 	return t.phoneRecords(`SELECT `+phoneCols+` FROM phone_records WHERE pan = ? AND psn = ? ORDER BY atc`, pan, psn)
+}
+
+func (t *sqlTx) PhoneRecordsFor(slots []ATCSlot) ([]PhoneRecord, error) {
+	if len(slots) == 0 {
+		return nil, nil
+	}
+	list, err := slotList(slots)
+	if err != nil {
+		return nil, fmt.Errorf("phone records: %w", err)
+	}
+	return t.phoneRecords(`WITH want (want_pan, want_psn, want_atc) AS (
+			SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?))
+		SELECT `+phoneCols+` FROM want CROSS JOIN phone_records
+		WHERE pan = want_pan AND psn = want_psn AND atc = want_atc`, list)
 }
 
 func (t *sqlTx) phoneRecords(q string, args ...any) ([]PhoneRecord, error) {
