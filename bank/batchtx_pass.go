@@ -148,11 +148,11 @@ func (t *batchTx) SaveIdempotent(r IdemRecord) error {
 	return t.tx.SaveIdempotent(r)
 }
 
-func (t *batchTx) TerminalMessages(terminalID string, sinceSeq int64, limit int) ([]Message, error) {
+func (t *batchTx) TerminalStates(terminalID string, sinceSeq int64, limit int) ([]FeedEntry, error) {
 	if err := t.pass(); err != nil {
 		return nil, err
 	}
-	return t.tx.TerminalMessages(terminalID, sinceSeq, limit)
+	return t.tx.TerminalStates(terminalID, sinceSeq, limit)
 }
 
 func (t *batchTx) WalletMessages(pan, psn string) ([]Message, error) {

@@ -241,10 +241,10 @@ func (b *Bank) handleReconciliation(w http.ResponseWriter, r *http.Request, c ca
 		}
 		limit = v
 	}
-	var msgs []Message
+	var msgs []FeedEntry
 	err := b.store.Read(r.Context(), func(tx Tx) error {
 		var err error
-		msgs, err = tx.TerminalMessages(c.desk.TerminalID, since, limit)
+		msgs, err = tx.TerminalStates(c.desk.TerminalID, since, limit)
 		return err
 	})
 	if err != nil {
@@ -256,7 +256,7 @@ func (b *Bank) handleReconciliation(w http.ResponseWriter, r *http.Request, c ca
 
 // reconcile lists the messages and sums the purchases by state, as a
 // desk's report does: a voided purchase counts in no total.
-func reconcile(msgs []Message) ReconResponse {
+func reconcile(msgs []FeedEntry) ReconResponse {
 	resp := ReconResponse{Messages: make([]ReconMessage, 0, len(msgs))}
 	for _, m := range msgs {
 		resp.Messages = append(resp.Messages, ReconMessage{Seq: m.Seq, Key: m.Key, Kind: m.Kind,

@@ -77,7 +77,7 @@ type Tx interface {
 	MessageBySeq(terminalID string, seq int64) (Message, error)
 	SlotHolder(pan, psn string, atc uint16) (Message, error)
 	VoidOf(terminalID string, seq int64) (Message, error)
-	TerminalMessages(terminalID string, sinceSeq int64, limit int) ([]Message, error)
+	TerminalStates(terminalID string, sinceSeq int64, limit int) ([]FeedEntry, error)
 	WalletMessages(pan, psn string) ([]Message, error)
 
 	// The phone's uploaded purchase records.
@@ -240,6 +240,17 @@ const (
 	KindPurchase = "purchase"
 	KindVoid     = "void"
 )
+
+// FeedEntry is where a desk's message stands: what the reconciliation
+// feed lists, read without the message's cryptographic data.
+type FeedEntry struct {
+	Seq    int64
+	Key    string
+	Kind   string
+	State  MessageState
+	Reason string
+	Amount int64
+}
 
 // Message is a desk's transaction detail message as the bank keeps it.
 type Message struct {

@@ -213,14 +213,32 @@ func (t *sqlTx) messages(q string, args ...any) ([]Message, error) {
 	return out, rows.Err()
 }
 
-// TerminalMessages lists a desk's messages after sinceSeq in seq order;
-// limit <= 0 lists them all.
-func (t *sqlTx) TerminalMessages(terminalID string, sinceSeq int64, limit int) ([]Message, error) {
+// TerminalStates lists where a desk's messages after sinceSeq stand, in
+// seq order; limit <= 0 lists them all.
+func (t *sqlTx) TerminalStates(terminalID string, sinceSeq int64, limit int) ([]FeedEntry, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	return t.messages(`SELECT `+messageCols+` FROM messages WHERE terminal_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-		terminalID, sinceSeq, limit)
+	rows, err := t.query(`SELECT seq, key, kind, state, reason, amount FROM messages
+		WHERE terminal_id = ? AND seq > ? ORDER BY seq LIMIT ?`, terminalID, sinceSeq, int64(limit))
+	if err != nil {
+		return nil, fmt.Errorf("message states of %s: %w", terminalID, err)
+	}
+	defer rows.Close()
+	var out []FeedEntry
+	for rows.Next() {
+		var m FeedEntry
+		var state string
+		if err := rows.Scan(&m.Seq, &m.Key, &m.Kind, &state, &m.Reason, &m.Amount); err != nil {
+			return nil, fmt.Errorf("message states of %s: %w", terminalID, err)
+		}
+		m.State = MessageState(state)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("message states of %s: %w", terminalID, err)
+	}
+	return out, nil
 }
 
 func (t *sqlTx) WalletMessages(pan, psn string) ([]Message, error) {
