@@ -98,7 +98,7 @@ func TestBatch_SetBasedClearingAnswersAndPostsAsPerMessage(t *testing.T) {
 		}
 	}
 	// And both banks hold the same rows, their books balanced
-	setBased, other := dumpDB(t, filepath.Join(s.dir, bank.DBFile)), dumpDB(t, perMessage.Store().(*bank.SQLite).Path())
+	setBased, other := bank.DumpDB(t, filepath.Join(s.dir, bank.DBFile)), bank.DumpDB(t, perMessage.Store().(*bank.SQLite).Path())
 	for table, rows := range other {
 		if !reflect.DeepEqual(setBased[table], rows) {
 			t.Errorf("%s:\n set-based   %v\n per message %v", table, setBased[table], rows)
@@ -132,38 +132,4 @@ func copyOf(t *testing.T, e *env) *bank.Bank {
 	}
 	t.Cleanup(func() { b.Close() })
 	return b
-}
-
-// dumpDB reads every table but the idempotency records, row by row.
-func dumpDB(t *testing.T, path string) map[string][]string {
-	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	out := map[string][]string{}
-	for _, table := range []string{"meta", "customers", "sessions", "wallets", "loads", "enrolment_codes", "desks",
-		"accounts", "postings", "posting_lines", "messages", "phone_records", "hotlist", "exceptions"} {
-		rows, err := db.Query(`SELECT * FROM ` + table + ` ORDER BY rowid`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			out[table] = append(out[table], fmt.Sprintf("%#v", vals))
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
 }

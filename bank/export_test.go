@@ -1,6 +1,10 @@
 package bank
 
-import "context"
+import (
+	"context"
+	"database/sql"
+	"testing"
+)
 
 // ClearPerMessage clears msgs from the desk terminalID as handleBatch
 // does, but asks every question of clearing as a statement of its own on
@@ -26,4 +30,16 @@ func ClearPerMessage(ctx context.Context, b *Bank, terminalID string, msgs []Wir
 		return err
 	})
 	return resp.Results, err
+}
+
+// DumpDB is every row of the bank database at path but the idempotency
+// records, in a form two databases can be compared by.
+func DumpDB(tb testing.TB, path string) map[string][]string {
+	tb.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	return dumpTables(tb, db)
 }

@@ -192,9 +192,13 @@ func (b *Bank) clearSetBased(tb testing.TB, preps []*prepared) ([]Result, error)
 // a form two databases can be compared by.
 func (b *Bank) dump(tb testing.TB) map[string][]string {
 	tb.Helper()
-	db := b.store.(*SQLite).r
-	tables := []string{"meta", "customers", "wallets", "loads", "desks", "accounts", "postings", "posting_lines",
-		"messages", "phone_records", "hotlist", "exceptions"}
+	return dumpTables(tb, b.store.(*SQLite).r)
+}
+
+func dumpTables(tb testing.TB, db *sql.DB) map[string][]string {
+	tb.Helper()
+	tables := []string{"meta", "customers", "sessions", "wallets", "loads", "enrolment_codes", "desks", "accounts",
+		"postings", "posting_lines", "messages", "phone_records", "hotlist", "exceptions"}
 	out := map[string][]string{}
 	for _, t := range tables {
 		rows, err := db.Query(`SELECT * FROM ` + t + ` ORDER BY rowid`)
