@@ -144,6 +144,14 @@ func (b *Bank) handleLoad(w http.ResponseWriter, r *http.Request, c caller) erro
 	if err != nil || !ok {
 		return apiErr(http.StatusForbidden, CodeForbidden, "the ARQC does not verify")
 	}
+	// The phone's ARQC covers the amount the customer was shown; a load
+	// of any other amount is not what the customer agreed to.
+	if covered, ok := issuance.ParseBCD(dol.Value(cdol1, 0x9F02)); !ok || covered != req.Amount {
+		return badRequest("the ARQC covers %s, the load asks for %s", formatFen(covered), formatFen(req.Amount))
+	}
+	if cur := currencyCode(dol.Value(cdol1, 0x5F2A)); cur != wal.Currency {
+		return badRequest("the ARQC is in currency %s, the wallet holds %s", cur, wal.Currency)
+	}
 	return b.commit(w, r, id, func(tx Tx) (answer, error) {
 		wal, err := tx.Wallet(req.PAN, req.PSN)
 		if err != nil {

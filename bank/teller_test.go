@@ -134,7 +134,8 @@ func TestTeller_OnlineLoadUnloadHotlist(t *testing.T) {
 	}{
 		{"the same ARQC again", teller.Client, o.request("alice", 20000), http.StatusConflict, bank.CodeConflict},
 		{"another customer's deposit", teller.Client, o.request("bob", 100), http.StatusForbidden, bank.CodeForbidden},
-		{"more than the deposit", teller.Client, startLoad(t, w, 1).request("alice", 900000), http.StatusPaymentRequired, bank.CodeInsufficientFunds},
+		{"more than the deposit", teller.Client, startLoad(t, w, 900000).request("alice", 900000), http.StatusPaymentRequired, bank.CodeInsufficientFunds},
+		{"an amount other than the ARQC's", teller.Client, startLoad(t, w, 100).request("alice", 20000), http.StatusBadRequest, bank.CodeBadRequest},
 		{"a shop's desk", shop.Client, o.request("alice", 100), http.StatusForbidden, bank.CodeForbidden},
 		{"a forged ARQC", teller.Client, func() map[string]any {
 			f := startLoad(t, w, 1)
@@ -198,7 +199,7 @@ func TestTeller_OnlineLoadUnloadHotlist(t *testing.T) {
 	if list.Version != hl.Version || len(list.PANs) != 1 {
 		t.Errorf("hotlist %+v after version %d", list, hl.Version)
 	}
-	r, _ = teller.Client.Call(e.ctx, "POST", "/v1/teller/loads", banktest.NewKey("load"), startLoad(t, w, 1).request("alice", 100), nil)
+	r, _ = teller.Client.Call(e.ctx, "POST", "/v1/teller/loads", banktest.NewKey("load"), startLoad(t, w, 100).request("alice", 100), nil)
 	if r.Status != http.StatusForbidden || r.Code() != bank.CodeHotlisted {
 		t.Errorf("load of a hotlisted wallet: %d %s", r.Status, r.Body)
 	}
