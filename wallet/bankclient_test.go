@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lingqian/emv/oda"
+	"lingqian/issuance"
 	"lingqian/sync/synctest"
 )
 
@@ -223,5 +224,46 @@ func TestUpload_ARetryIsTheSameRequest(t *testing.T) {
 	}
 	if n := len(bank.Uploads(c.PAN())); n != 1 {
 		t.Errorf("the bank handled %d uploads", n)
+	}
+}
+
+func TestUpload_TrimsWhatTheBankHasFromTheLog(t *testing.T) {
+	// Given a wallet from the bank that spent thirteen times
+	bank := scriptedBank(t)
+	b := client(t, bank)
+	path := filepath.Join(t.TempDir(), "w.json")
+	c, _, err := b.Apply(context.Background(), path, 50000, CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spend(t, c, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113)
+	first := c.Log()
+	link := &BankLink{Bank: bank.URL}
+
+	// When it uploads
+	if res, err := b.Upload(context.Background(), c, link); err != nil || res.Accepted != 13 {
+		t.Fatalf("upload %+v, %v", res, err)
+	}
+
+	// Then the wallet keeps only the newest records its card log serves,
+	// on disk as in memory, and the link names only those
+	kept := c.Log()
+	if len(kept) != issuance.LogRecords || kept[0].ATC != first[3].ATC || kept[len(kept)-1].ATC != first[12].ATC {
+		t.Fatalf("kept %d records from ATC %d", len(kept), kept[0].ATC)
+	}
+	again, err := Open(path)
+	if err != nil || len(again.Log()) != issuance.LogRecords {
+		t.Fatalf("reopened: %v", err)
+	}
+	saved, err := ReadLink(path)
+	if err != nil || len(saved.AtBank) != issuance.LogRecords || saved.Has(first[0].ATC) {
+		t.Fatalf("link %+v, %v", saved, err)
+	}
+
+	// And when it spends once more and uploads, only the new record goes
+	spend(t, again, 200)
+	res, err := b.Upload(context.Background(), again, saved)
+	if err != nil || res.Sent != 1 || res.Accepted != 1 || len(again.Log()) != issuance.LogRecords {
+		t.Errorf("second upload %+v, %v, %d records", res, err, len(again.Log()))
 	}
 }

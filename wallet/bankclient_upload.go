@@ -105,7 +105,8 @@ const maxUploadRecords = 200
 
 // Upload sends the deducted voucher (balance and ATC) and the log records
 // the bank does not have yet, and records in link what the bank took,
-// saving it beside the wallet after each request. Log in (or SetToken)
+// saving it beside the wallet after each request; then it trims from the
+// wallet's log what the bank has (Card.TrimLog). Log in (or SetToken)
 // first.
 //
 // Each request's Idempotency-Key is derived from the wallet (PAN, PSN),
@@ -176,6 +177,24 @@ func (b *BankClient) Upload(ctx context.Context, c *Card, link *BankLink) (Uploa
 		link.Uploaded = &UploadPoint{ATC: atc, Balance: balance, At: time.Now().UTC()}
 		if err := link.Save(c.Path()); err != nil {
 			return res, err
+		}
+	}
+	// The wallet forgets first and the link after: a crash between the
+	// two leaves the link naming records the log no longer holds, which
+	// is harmless; the other way round would send them again.
+	if _, err := c.TrimLog(link.Has); err != nil {
+		return res, err
+	}
+	inLog := map[uint16]bool{}
+	for _, e := range c.Log() {
+		inLog[e.ATC] = true
+	}
+	if n := len(link.AtBank); n > 0 {
+		link.AtBank = slices.DeleteFunc(link.AtBank, func(atc uint16) bool { return !inLog[atc] })
+		if len(link.AtBank) != n {
+			if err := link.Save(c.Path()); err != nil {
+				return res, err
+			}
 		}
 	}
 	return res, nil

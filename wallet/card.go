@@ -146,6 +146,29 @@ func (c *Card) commit(next state) error {
 	return nil
 }
 
+// TrimLog forgets the log records has says the bank has, except the
+// newest issuance.LogRecords, which READ RECORD of the card's log still
+// serves: the file, rewritten on every purchase, then holds what is not
+// yet at the bank rather than every purchase ever made. It returns how
+// many records went.
+func (c *Card) TrimLog(has func(atc uint16) bool) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	newest := max(0, len(c.st.Log)-issuance.LogRecords)
+	next := c.st
+	next.Log = make([]LogEntry, 0, len(c.st.Log))
+	for i, e := range c.st.Log {
+		if i >= newest || !has(e.ATC) {
+			next.Log = append(next.Log, e)
+		}
+	}
+	gone := len(c.st.Log) - len(next.Log)
+	if gone == 0 {
+		return 0, nil
+	}
+	return gone, c.commit(next)
+}
+
 // Path is the wallet file.
 func (c *Card) Path() string { return c.path }
 
