@@ -3,6 +3,7 @@ module lingqian
 go 1.26.0
 
 require (
+	clocale v0.0.0
 	fyne.io/fyne/v2 v2.7.1
 	github.com/ebfe/scard v0.0.0-20241214075232-7af069cabc25
 	github.com/go-resty/resty/v2 v2.17.2
@@ -44,3 +45,6 @@ require (
 	golang.org/x/text v0.44.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+// clocale is this repository's own internal/clocale: see its package comment.
+replace clocale => ./internal/clocale

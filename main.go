@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 
+	_ "clocale" // before Fyne initialises: see its package comment
+
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"fyne.io/fyne/v2"
