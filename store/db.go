@@ -17,13 +17,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
+	"lingqian/internal/sqlitefile"
 )
 
 // Errors a caller may want to tell apart. They are wrapped: use errors.Is.
@@ -46,7 +45,8 @@ var (
 	ErrTampered = errors.New("stored data does not match its seal")
 )
 
-// applicationID marks the file as a desk database ("LQDK"); 0001_init.sql sets it.
+// applicationID marks the file as a desk database ("LQDK"); 0001_init.sql
+// sets the same value.
 const applicationID = 0x4C51444B
 
 // busyTimeout is how long a statement waits for another process (the
@@ -72,109 +72,41 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	dir := filepath.Dir(abs)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("store: open %s: create folder: %w", abs, err)
 	}
-	migs, err := loadMigrations()
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", abs, err)
-	}
-	latest := migs[len(migs)-1].version
-
-	created := false
-	switch st, err := os.Stat(abs); {
-	case errors.Is(err, os.ErrNotExist):
-		// Made here rather than by SQLite so that the mode is 0600 whatever
-		// the umask; SQLite gives its -wal and -shm files the same mode.
-		f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("store: open %s: create: %w", abs, err)
-		}
-		if err := f.Close(); err != nil {
-			return nil, fmt.Errorf("store: open %s: create: %w", abs, err)
-		}
-		created = true
-	case err != nil:
-		return nil, fmt.Errorf("store: open %s: %w", abs, err)
-	case st.IsDir():
+	if st, err := os.Stat(abs); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("store: open %s: %w: it is a folder", abs, ErrInvalid)
-	case st.Size() > 0:
-		// Look before writing anything: opening the writer switches the
-		// file to WAL, which would change a newer release's file.
-		if err := checkVersion(abs, latest); err != nil {
-			return nil, err
-		}
 	}
-
-	// The writer keeps up to 32 MiB of pages: marking a forwarder's batch
-	// touches index pages all over the outbox, and with SQLite's default
-	// 2 MiB each one is read again from the OS (3× slower when measured).
-	w, err := sql.Open("sqlite3", dsn(abs, map[string]string{
-		"_journal_mode":    "WAL",
-		"_synchronous":     "FULL",
-		"_foreign_keys":    "on",
-		"_busy_timeout":    fmt.Sprint(busyTimeout.Milliseconds()),
-		"_txlock":          "immediate",
-		"_stmt_cache_size": "64",
-		"_cache_size":      "-32768",
-	}))
+	f, err := sqlitefile.Open(abs, sqlitefile.Spec{
+		AppID:       applicationID,
+		Migrations:  migrationFiles,
+		BusyTimeout: busyTimeout,
+		// The writer keeps up to 32 MiB of pages: marking a forwarder's
+		// batch touches index pages all over the outbox, and with SQLite's
+		// default 2 MiB each one is read again from the OS (3× slower when
+		// measured).
+		WriterParams: map[string]string{"_stmt_cache_size": "64", "_cache_size": "-32768"},
+		// Without a limit the WAL file keeps the size of its largest burst.
+		WriterPragmas: []string{"PRAGMA journal_size_limit = 67108864"},
+		ReaderParams:  map[string]string{"_stmt_cache_size": "32"},
+		Readers:       max(4, runtime.NumCPU()),
+		Foreign:       ErrNotDeskDB,
+		Newer:         ErrNewerSchema,
+		// A purchase approved offline is money: a new database whose
+		// directory entry a power cut could lose is not opened at all.
+		DirSyncBestEffort: false,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", abs, err)
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
-	db := &DB{path: abs, w: w}
-	ctx := context.Background()
-	if err := db.checkWriter(ctx); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: open %s: %w", abs, err)
-	}
-	if err := migrate(ctx, w, migs); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: open %s: %w", abs, err)
-	}
-	if created {
-		// The new file's directory entry must reach the disk too, or a
-		// power cut could lose the whole database along with its rows.
-		if err := syncDir(dir); err != nil {
-			w.Close()
-			return nil, fmt.Errorf("store: open %s: %w", abs, err)
-		}
-	}
-
-	r, err := sql.Open("sqlite3", dsn(abs, map[string]string{
-		"mode":             "ro",
-		"_query_only":      "on",
-		"_busy_timeout":    fmt.Sprint(busyTimeout.Milliseconds()),
-		"_stmt_cache_size": "32",
-	}))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: open %s: read pool: %w", abs, err)
-	}
-	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	r.SetMaxIdleConns(max(4, runtime.NumCPU()))
-	if err := r.PingContext(ctx); err != nil {
-		r.Close()
-		w.Close()
-		return nil, fmt.Errorf("store: open %s: read pool: %w", abs, err)
-	}
-	db.r = r
-	return db, nil
+	return &DB{path: f.Path, w: f.Writer, r: f.Reader}, nil
 }
 
-// Close closes the database. The writer closes last, so that SQLite
-// checkpoints the WAL into the main file when it is the last connection.
+// Close closes the database, the read pool first and the writer last.
 func (db *DB) Close() error {
-	var errR error
-	if db.r != nil {
-		errR = db.r.Close()
-	}
-	errW := db.w.Close()
-	if err := errors.Join(errR, errW); err != nil {
+	f := sqlitefile.File{Path: db.path, Writer: db.w, Reader: db.r}
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("store: close %s: %w", db.path, err)
 	}
 	return nil
@@ -182,99 +114,6 @@ func (db *DB) Close() error {
 
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
-
-// dsn makes a file: URI; SQLite reads mode=, go-sqlite3 the _ parameters.
-func dsn(path string, params map[string]string) string {
-	q := url.Values{}
-	for k, v := range params {
-		q.Set(k, v)
-	}
-	u := url.URL{Path: path}
-	return "file:" + u.EscapedPath() + "?" + q.Encode()
-}
-
-// checkVersion reads the schema version of an existing file through a
-// read-only connection, which does not change the file.
-func checkVersion(path string, latest int) error {
-	ro, err := sql.Open("sqlite3", dsn(path, map[string]string{"mode": "ro", "_query_only": "on"}))
-	if err != nil {
-		return fmt.Errorf("store: open %s: %w", path, err)
-	}
-	defer ro.Close()
-	ctx := context.Background()
-	var version, appID int
-	if err := ro.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("store: open %s: read schema version: %w", path, notDB(err))
-	}
-	if err := ro.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
-		return fmt.Errorf("store: open %s: read application id: %w", path, notDB(err))
-	}
-	if version == 0 {
-		var tables int
-		if err := ro.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
-			return fmt.Errorf("store: open %s: %w", path, notDB(err))
-		}
-		if tables > 0 {
-			return fmt.Errorf("store: open %s: %w: it has tables but no schema version", path, ErrNotDeskDB)
-		}
-		return nil
-	}
-	if appID != applicationID {
-		return fmt.Errorf("store: open %s: %w (application id %#x)", path, ErrNotDeskDB, appID)
-	}
-	if version > latest {
-		return fmt.Errorf("store: open %s: schema version %d, this release knows up to %d: %w", path, version, latest, ErrNewerSchema)
-	}
-	return nil
-}
-
-// notDB turns SQLite's "file is not a database" into ErrNotDeskDB.
-func notDB(err error) error {
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.Code == sqlite3.ErrNotADB {
-		return fmt.Errorf("%w: %w", ErrNotDeskDB, err)
-	}
-	return err
-}
-
-// checkWriter makes sure the DSN took: a wrong parameter name would
-// silently leave the desk without its durability guarantees.
-func (db *DB) checkWriter(ctx context.Context) error {
-	var mode string
-	var syncMode, fk int
-	if err := db.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		return notDB(err)
-	}
-	if err := db.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&syncMode); err != nil {
-		return err
-	}
-	if err := db.w.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
-		return err
-	}
-	if mode != "wal" {
-		return fmt.Errorf("journal mode is %q, not wal: the file system may not support it", mode)
-	}
-	if syncMode != 2 || fk != 1 {
-		return fmt.Errorf("synchronous=%d foreign_keys=%d, want 2 (FULL) and 1", syncMode, fk)
-	}
-	// Without a limit the WAL file keeps the size of its largest burst.
-	if _, err := db.w.ExecContext(ctx, "PRAGMA journal_size_limit = 67108864"); err != nil {
-		return err
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync folder: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync folder: %w", err)
-	}
-	return nil
-}
 
 // write runs fn in one immediate transaction on the writer and commits.
 // Once begun, it is not cancelled with ctx: a purchase the card already
