@@ -146,7 +146,11 @@ func (b *Bank) handleLoad(w http.ResponseWriter, r *http.Request, c caller) erro
 	}
 	// The phone's ARQC covers the amount the customer was shown; a load
 	// of any other amount is not what the customer agreed to.
-	if covered, ok := issuance.ParseBCD(dol.Value(cdol1, 0x9F02)); !ok || covered != req.Amount {
+	covered, ok := issuance.ParseBCD(dol.Value(cdol1, 0x9F02))
+	switch {
+	case !ok:
+		return badRequest("the ARQC's amount authorised (9F02) is not an amount")
+	case covered != req.Amount:
 		return badRequest("the ARQC covers %s, the load asks for %s", formatFen(covered), formatFen(req.Amount))
 	}
 	if cur := currencyCode(dol.Value(cdol1, 0x5F2A)); cur != wal.Currency {

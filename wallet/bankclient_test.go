@@ -267,3 +267,40 @@ func TestUpload_TrimsWhatTheBankHasFromTheLog(t *testing.T) {
 		t.Errorf("second upload %+v, %v, %d records", res, err, len(again.Log()))
 	}
 }
+
+func TestUpload_NeverWritesAnOlderWalletOverTheOneOnTheReader(t *testing.T) {
+	// Given a wallet that spent eleven times, opened by an upload while
+	// the phone on the reader, with the same file, spends once more
+	bank := scriptedBank(t)
+	b := client(t, bank)
+	path := filepath.Join(t.TempDir(), "w.json")
+	onReader, _, err := b.Apply(context.Background(), path, 50000, CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spend(t, onReader, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111)
+	uploading, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spend(t, onReader, 500)
+
+	// When the upload ends and trims the log
+	if _, err := b.Upload(context.Background(), uploading, &BankLink{Bank: bank.URL}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Then the file still holds the last purchase, its ATC and its balance
+	onDisk, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := onDisk.Log()
+	if onDisk.ATC() != onReader.ATC() || onDisk.Balance() != onReader.Balance() || log[len(log)-1].ATC != onReader.ATC() {
+		t.Fatalf("the file says ATC %d balance %d; the phone on the reader has ATC %d balance %d",
+			onDisk.ATC(), onDisk.Balance(), onReader.ATC(), onReader.Balance())
+	}
+	if len(log) != issuance.LogRecords {
+		t.Errorf("%d records kept", len(log))
+	}
+}

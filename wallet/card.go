@@ -98,15 +98,27 @@ func Create(path string, opts CreateOptions, certify Certify) (*Card, error) {
 
 // Open loads a wallet file and checks it is whole.
 func Open(path string) (*Card, error) {
+	st, err := readState(path)
+	if err != nil {
+		return nil, err
+	}
+	return newCard(path, st)
+}
+
+// readState reads a wallet file and checks it is whole.
+func readState(path string) (state, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("wallet: %w", err)
+		return state{}, fmt.Errorf("wallet: %w", err)
 	}
 	var st state
 	if err := json.Unmarshal(data, &st); err != nil {
-		return nil, fmt.Errorf("wallet: %s: %w", path, err)
+		return state{}, fmt.Errorf("wallet: %s: %w", path, err)
 	}
-	return newCard(path, st)
+	if err := st.validate(); err != nil {
+		return state{}, fmt.Errorf("wallet: %s: %w", path, err)
+	}
+	return st, nil
 }
 
 func newCard(path string, st state) (*Card, error) {
@@ -135,6 +147,16 @@ func newCard(path string, st state) (*Card, error) {
 // cannot be written the state in memory stays what it was, so the card
 // never answers from a state it did not record.
 func (c *Card) commit(next state) error {
+	unlock, err := lockFile(c.path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return c.write(next)
+}
+
+// write is commit with the wallet file's lock held.
+func (c *Card) write(next state) error {
 	data, err := json.MarshalIndent(&next, "", "  ")
 	if err != nil {
 		return fmt.Errorf("wallet: encoding the state: %w", err)
@@ -151,22 +173,45 @@ func (c *Card) commit(next state) error {
 // serves: the file, rewritten on every purchase, then holds what is not
 // yet at the bank rather than every purchase ever made. It returns how
 // many records went.
+//
+// Another process may hold the same wallet (the phone on the reader while
+// this one uploads), so TrimLog trims the file as it is on disk, under
+// the file's lock, and takes that as the card's state: it never writes
+// back an older state over a newer one. A process whose copy predates the
+// trim writes its whole log back at its next purchase; nothing is lost,
+// the trim is only undone.
 func (c *Card) TrimLog(has func(atc uint16) bool) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	newest := max(0, len(c.st.Log)-issuance.LogRecords)
-	next := c.st
-	next.Log = make([]LogEntry, 0, len(c.st.Log))
-	for i, e := range c.st.Log {
-		if i >= newest || !has(e.ATC) {
-			next.Log = append(next.Log, e)
-		}
-	}
-	gone := len(c.st.Log) - len(next.Log)
-	if gone == 0 {
+	if !canLock {
 		return 0, nil
 	}
-	return gone, c.commit(next)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	unlock, err := lockFile(c.path)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	disk, err := readState(c.path)
+	if err != nil {
+		return 0, err
+	}
+	if disk.Perso.PAN != c.st.Perso.PAN || disk.Perso.PSN != c.st.Perso.PSN {
+		return 0, fmt.Errorf("wallet: %s now holds another wallet", c.path)
+	}
+	newest := max(0, len(disk.Log)-issuance.LogRecords)
+	trimmed := disk
+	trimmed.Log = make([]LogEntry, 0, len(disk.Log))
+	for i, e := range disk.Log {
+		if i >= newest || !has(e.ATC) {
+			trimmed.Log = append(trimmed.Log, e)
+		}
+	}
+	gone := len(disk.Log) - len(trimmed.Log)
+	if gone == 0 {
+		c.st = disk
+		return 0, nil
+	}
+	return gone, c.write(trimmed)
 }
 
 // Path is the wallet file.
