@@ -39,6 +39,9 @@ var (
 	ErrDuplicateKey = errors.New("idempotency key already in the journal")
 	// ErrAlreadyVoided: the purchase has a void already.
 	ErrAlreadyVoided = errors.New("purchase already voided")
+	// ErrForwarded: the purchase has left the desk for the bank, so the
+	// desk can no longer void it.
+	ErrForwarded = errors.New("the purchase has gone to the bank")
 	// ErrFinalState: the entry's outbox state is final and cannot change.
 	ErrFinalState = errors.New("outbox state is final")
 	// ErrTampered: a stored seal does not match what it seals.

@@ -151,6 +151,17 @@ func checkRefs(ctx context.Context, tx *sql.Tx, e *app.Entry) error {
 		if voided {
 			return fmt.Errorf("entry %d: %w", e.Ref, ErrAlreadyVoided)
 		}
+		// Checked here, in the transaction that appends the void, and not
+		// only by the caller before: the forwarder may cut the purchase
+		// into a batch in between, and a void that follows its purchase
+		// to the bank in a later batch comes too late.
+		var state string
+		if err := tx.QueryRowContext(ctx, "SELECT state FROM outbox_last WHERE seq = ?", e.Ref).Scan(&state); err != nil {
+			return fmt.Errorf("ref %d: outbox state: %w", e.Ref, err)
+		}
+		if app.OutboxState(state) != app.StateCaptured {
+			return fmt.Errorf("entry %d is %s: %w", e.Ref, state, ErrForwarded)
+		}
 	case app.KindTornCleared, app.KindPurchase:
 		// A second resolution of the same torn tap is let through: refusing
 		// it would refuse the purchase the card has just approved.

@@ -100,6 +100,10 @@ func TestAppendRefuses(t *testing.T) {
 	p2 := mustAppend(t, db, purchase("p2", 2000, "li.na", t0))
 	tn := mustAppend(t, db, torn("t", t0))
 	mustAppend(t, db, void("v", p2, "wang.wei", t0))
+	sent := mustAppend(t, db, purchase("p3", 3000, "li.na", t0))
+	if err := db.SetState(ctx, sent.Seq, app.StateSent, "", t0); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name string
@@ -114,6 +118,7 @@ func TestAppendRefuses(t *testing.T) {
 		{"a void without ref", func() app.Entry { e := void("x4", p, "s", t0); e.Ref = 0; return e }(), ErrInvalid},
 		{"a void of a torn tap", void("x5", tn, "s", t0), ErrInvalid},
 		{"a second void", void("x6", p2, "s", t0), ErrAlreadyVoided},
+		{"a void of a purchase on its way to the bank", void("x10", sent, "s", t0), ErrForwarded},
 		{"a void of a void", void("x7", app.Entry{Seq: 4}, "s", t0), ErrInvalid},
 		{"a torn_cleared of a purchase", func() app.Entry { e := torn("x8", t0); e.Kind, e.Ref = app.KindTornCleared, p.Seq; return e }(), ErrInvalid},
 		{"a purchase resolving a purchase", func() app.Entry { e := purchase("x9", 1, "a", t0); e.Ref = p.Seq; return e }(), ErrInvalid},
@@ -127,14 +132,14 @@ func TestAppendRefuses(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("append: %v, want %v", err, tt.want)
 			}
-			if last, _ := db.LastSeq(ctx); last != 4 {
-				t.Errorf("last seq %d after a refused append, want 4", last)
+			if last, _ := db.LastSeq(ctx); last != 5 {
+				t.Errorf("last seq %d after a refused append, want 5", last)
 			}
 		})
 	}
 	// And the next good entry takes the next seq: no gap
-	if e := mustAppend(t, db, purchase("after", 1, "li.na", t0)); e.Seq != 5 {
-		t.Errorf("next seq %d, want 5", e.Seq)
+	if e := mustAppend(t, db, purchase("after", 1, "li.na", t0)); e.Seq != 6 {
+		t.Errorf("next seq %d, want 6", e.Seq)
 	}
 }
 
