@@ -166,6 +166,19 @@ func (db *DB) Unsent(ctx context.Context, limit int) ([]app.Entry, error) {
 	return db.UnsentAfter(ctx, 0, limit)
 }
 
+// UnsentVoidsOf are the unsent voids of the purchases fromSeq to toSeq,
+// oldest first: a forwarder sends a void in the same batch as its
+// purchase, as one that reaches the bank after the purchase comes too late.
+func (db *DB) UnsentVoidsOf(ctx context.Context, fromSeq, toSeq int64) ([]app.Entry, error) {
+	list, err := queryEntries(ctx, db.r, "SELECT "+entryColsJ+` FROM journal j JOIN outbox_last o ON o.seq = j.seq
+		WHERE j.ref BETWEEN ? AND ? AND j.kind = 'void' AND o.final = 0 AND o.state IN ('captured', 'queued', 'sent')
+		ORDER BY j.seq`, fromSeq, toSeq)
+	if err != nil {
+		return nil, fmt.Errorf("store: unsent voids of %d to %d: %w", fromSeq, toSeq, err)
+	}
+	return list, nil
+}
+
 // UnsentAfter is Unsent for the entries after afterSeq: a forwarder with
 // batches on the wire reads on from the last of them.
 func (db *DB) UnsentAfter(ctx context.Context, afterSeq int64, limit int) ([]app.Entry, error) {

@@ -14,6 +14,9 @@ type Outbox interface {
 	// UnsentAfter are the entries after afterSeq the bank has not
 	// acknowledged, oldest first.
 	UnsentAfter(ctx context.Context, afterSeq int64, limit int) ([]app.Entry, error)
+	// UnsentVoidsOf are the unsent voids of the purchases fromSeq to
+	// toSeq, oldest first.
+	UnsentVoidsOf(ctx context.Context, fromSeq, toSeq int64) ([]app.Entry, error)
 	// SetStates appends states, all or none.
 	SetStates(ctx context.Context, changes []app.StateChange) error
 	// State is an entry's latest state.
@@ -121,43 +124,114 @@ func (c *Client) Forward(ctx context.Context, out Outbox, batchSize int, onBatch
 type pending struct {
 	entries []app.Entry
 	batch   Batch
+	// through is the last seq of the run of oldest unsent entries the
+	// batch was cut from; voids pulled in with their purchases may lie
+	// beyond it.
+	through int64
 }
 
 // nextBatch cuts the next batch from the oldest unsent entries, leaving
-// out those of the batches on the wire, and marks it sent. It halves the
-// batch until its body fits the bank's limit. nil when nothing is left.
+// out those of the batches on the wire, adds the unsent voids of its
+// purchases wherever they stand in the journal (a void that reaches the
+// bank in a later batch than its purchase comes too late), and marks it
+// sent. It halves the run until the body fits the bank's limit. nil when
+// nothing is left.
 func nextBatch(ctx context.Context, out Outbox, size int, onWire []*pending) (*pending, error) {
-	// Batches take the oldest unsent entries, so those not on the wire
-	// come after the last one that is.
+	// Runs are cut from the oldest unsent entries, so those not on the
+	// wire come after the last run that is, except voids pulled ahead.
 	after := int64(0)
+	wire := map[int64]bool{}
 	for _, b := range onWire {
-		after = max(after, b.entries[len(b.entries)-1].Seq)
+		after = max(after, b.through)
+		for _, e := range b.entries {
+			wire[e.Seq] = true
+		}
 	}
-	entries, err := out.UnsentAfter(ctx, after, size)
+	ahead := 0
+	for seq := range wire {
+		if seq > after {
+			ahead++
+		}
+	}
+	list, err := out.UnsentAfter(ctx, after, size+ahead)
 	if err != nil {
 		return nil, fmt.Errorf("sync: reading the outbox: %w", err)
 	}
-	if len(entries) == 0 {
-		return nil, nil
-	}
-	msgs := make([]Message, len(entries))
-	for i, e := range entries {
-		if msgs[i], err = MessageOf(e); err != nil {
-			return nil, fmt.Errorf("sync: %w", err)
+	run := make([]app.Entry, 0, size)
+	for _, e := range list {
+		if !wire[e.Seq] && len(run) < size {
+			run = append(run, e)
 		}
 	}
-	b, err := NewBatch(msgs)
-	for err == nil && len(b.Body) > maxBatchBody && len(msgs) > 1 {
-		msgs, entries = msgs[:len(msgs)/2], entries[:len(entries)/2]
-		b, err = NewBatch(msgs)
+	if len(run) == 0 {
+		return nil, nil
 	}
-	if err != nil {
-		return nil, err
+	var entries []app.Entry
+	var b Batch
+	for {
+		if entries, err = withVoids(ctx, out, run, run, wire); err != nil {
+			return nil, err
+		}
+		if b, err = batchOf(entries); err != nil {
+			return nil, err
+		}
+		if len(b.Body) <= maxBatchBody || len(run) == 1 {
+			break
+		}
+		run = run[:len(run)/2]
 	}
 	if err := markSent(ctx, out, entries); err != nil {
 		return nil, err
 	}
-	return &pending{entries: entries, batch: b}, nil
+	// A void appended while the batch was cut was of a purchase still
+	// captured then. Now that the run is sent no void of it can be
+	// appended any more, so a second look finds every one.
+	late, err := withVoids(ctx, out, run, entries, wire)
+	if err != nil {
+		return nil, err
+	}
+	if late = late[len(entries):]; len(late) > 0 {
+		if err := markSent(ctx, out, late); err != nil {
+			return nil, err
+		}
+		entries = append(entries, late...)
+		if b, err = batchOf(entries); err != nil {
+			return nil, err
+		}
+	}
+	return &pending{entries: entries, batch: b, through: run[len(run)-1].Seq}, nil
+}
+
+// withVoids is have followed by the unsent voids of run's purchases that
+// are neither in have nor on the wire.
+func withVoids(ctx context.Context, out Outbox, run, have []app.Entry, wire map[int64]bool) ([]app.Entry, error) {
+	voids, err := out.UnsentVoidsOf(ctx, run[0].Seq, run[len(run)-1].Seq)
+	if err != nil {
+		return nil, fmt.Errorf("sync: reading the outbox: %w", err)
+	}
+	in := make(map[int64]bool, len(have))
+	for _, e := range have {
+		in[e.Seq] = true
+	}
+	all := slices.Clip(have)
+	for _, v := range voids {
+		if !in[v.Seq] && !wire[v.Seq] {
+			all = append(all, v)
+		}
+	}
+	return all, nil
+}
+
+// batchOf makes the batch of entries.
+func batchOf(entries []app.Entry) (Batch, error) {
+	msgs := make([]Message, len(entries))
+	for i, e := range entries {
+		var err error
+		if msgs[i], err = MessageOf(e); err != nil {
+			return Batch{}, fmt.Errorf("sync: %w", err)
+		}
+	}
+	return NewBatch(msgs)
 }
 
 // ErrWrongMerchant says the bank refused entries because they are not of

@@ -1,9 +1,11 @@
 package sync_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -399,4 +401,50 @@ func batchKeysExcept(bank *synctest.Bank, except string) int {
 		}
 	}
 	return len(keys)
+}
+
+func TestForward_AVoidGoesInTheBatchOfItsPurchase(t *testing.T) {
+	// Given 600 captured purchases, then voids of purchases 450 and 100
+	bank := synctest.Start(t, synctest.Options{})
+	db := openJournal(t)
+	entries := seed(t, db, 600)
+	var voids []app.Entry
+	for _, seq := range []int64{450, 100} {
+		v := entries[seq-1]
+		v.Seq, v.Kind, v.Ref, v.Note, v.PrevHash, v.Hash = 0, app.KindVoid, seq, "customer changed their mind", nil, nil
+		v.IdempotencyKey = fmt.Sprintf("void-of-%d", seq)
+		e, err := db.Append(context.Background(), v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		voids = append(voids, e)
+	}
+
+	// When the desk forwards in batches of 500
+	if _, err := newClient(t, fast(bank, t)).Forward(context.Background(), db, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// Then each void went in the first batch, with its purchase, and the
+	// bank cancelled both purchases instead of posting them
+	var first []byte
+	for _, r := range bank.Requests() {
+		if r.Path == batches && bytes.Contains(r.Body, []byte(entries[0].IdempotencyKey)) {
+			first = r.Body
+		}
+	}
+	for _, v := range voids {
+		if !bytes.Contains(first, []byte(v.IdempotencyKey)) {
+			t.Errorf("void %d was not in the batch of purchase %d", v.Seq, v.Ref)
+		}
+		if s, _ := db.State(context.Background(), v.Ref); s != app.StateRejected {
+			t.Errorf("purchase %d is %s, want rejected (voided)", v.Ref, s)
+		}
+		if s, _ := db.State(context.Background(), v.Seq); s != app.StatePosted {
+			t.Errorf("void %d is %s, want posted", v.Seq, s)
+		}
+	}
+	if s, _ := db.State(context.Background(), 600); s != app.StatePosted {
+		t.Errorf("purchase 600 is %s", s)
+	}
 }
