@@ -37,6 +37,19 @@ func client(t *testing.T, bank *synctest.Bank) *BankClient {
 	return b
 }
 
+// issued is a wallet of 500.00 the scripted bank issued to alice, in a
+// file of its own, and the client that applied for it.
+func issued(t *testing.T, bank *synctest.Bank) (*BankClient, *Card, string) {
+	t.Helper()
+	b := client(t, bank)
+	path := filepath.Join(t.TempDir(), "w.json")
+	c, _, err := b.Apply(context.Background(), path, 50000, CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, c, path
+}
+
 // spend makes offline purchases of the amounts, as a desk would.
 func spend(t *testing.T, c *Card, amounts ...int64) {
 	t.Helper()
@@ -133,12 +146,7 @@ func TestApply_RefusalsAreClearErrors(t *testing.T) {
 func TestUpload_SendsWhatTheBankDoesNotHaveYet(t *testing.T) {
 	// Given a wallet from the bank that spent twice
 	bank := scriptedBank(t)
-	b := client(t, bank)
-	path := filepath.Join(t.TempDir(), "w.json")
-	c, _, err := b.Apply(context.Background(), path, 50000, CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, c, path := issued(t, bank)
 	spend(t, c, 1250, 300)
 	link := &BankLink{Bank: bank.URL}
 
@@ -186,11 +194,7 @@ func TestUpload_SendsWhatTheBankDoesNotHaveYet(t *testing.T) {
 func TestUpload_ARetryIsTheSameRequest(t *testing.T) {
 	// Given a wallet that spent, and a bank that fails the first attempts
 	bank := scriptedBank(t)
-	b := client(t, bank)
-	c, _, err := b.Apply(context.Background(), filepath.Join(t.TempDir(), "w.json"), 50000, CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, c, _ := issued(t, bank)
 	spend(t, c, 500, 700)
 	bank.Fail("/v1/wallet/uploads", synctest.Fault{Status: 503}, synctest.Fault{Cut: true}, synctest.Fault{Status: 429, RetryAfter: "1"})
 
@@ -230,12 +234,7 @@ func TestUpload_ARetryIsTheSameRequest(t *testing.T) {
 func TestUpload_TrimsWhatTheBankHasFromTheLog(t *testing.T) {
 	// Given a wallet from the bank that spent thirteen times
 	bank := scriptedBank(t)
-	b := client(t, bank)
-	path := filepath.Join(t.TempDir(), "w.json")
-	c, _, err := b.Apply(context.Background(), path, 50000, CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, c, path := issued(t, bank)
 	spend(t, c, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113)
 	first := c.Log()
 	link := &BankLink{Bank: bank.URL}
@@ -272,12 +271,7 @@ func TestUpload_NeverWritesAnOlderWalletOverTheOneOnTheReader(t *testing.T) {
 	// Given a wallet that spent eleven times, opened by an upload while
 	// the phone on the reader, with the same file, spends once more
 	bank := scriptedBank(t)
-	b := client(t, bank)
-	path := filepath.Join(t.TempDir(), "w.json")
-	onReader, _, err := b.Apply(context.Background(), path, 50000, CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, onReader, path := issued(t, bank)
 	spend(t, onReader, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111)
 	uploading, err := Open(path)
 	if err != nil {
