@@ -21,7 +21,8 @@ import (
 	"time"
 )
 
-// pki is the scripted bank's CA and what it signs.
+// pki is the scripted bank's CA and what it signs. It is not bank.PKI:
+// the wallet's tests use this bank, and the bank imports the wallet.
 type pki struct {
 	caKey  *ecdsa.PrivateKey
 	caCert *x509.Certificate
