@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"lingqian/app"
+	"lingqian/desk"
 	desksync "lingqian/sync"
 )
 
@@ -61,7 +61,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
-	d, err := openDesk(ctx, *dataDir)
+	d, err := desk.Open(ctx, *dataDir)
 	if err != nil {
 		return fail(err)
 	}
@@ -69,11 +69,11 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *retries == 0 {
 		*retries = -1 // Config reads 0 as "the default"
 	}
-	client, err := d.bankClient(*retries)
+	client, err := d.BankClient(*retries)
 	if err != nil {
 		return fail(err)
 	}
-	f := desksync.NewForwarder(client, d.db, desksync.Options{Dir: d.dir, Interval: *interval})
+	f := desksync.NewForwarder(client, d.DB, desksync.Options{Dir: d.Dir, Interval: *interval})
 	tty := false
 	if file, ok := stdout.(*os.File); ok && isTerminal(file) {
 		tty = true
@@ -145,13 +145,13 @@ func (p *syncPrinter) event(ctx context.Context, ev desksync.Event, last **desks
 // finalCode is the exit code of a run stopped by an interruption: the last
 // whole pass's, or 1 if the outbox still holds entries the bank has not
 // acknowledged (a pass cut short may have left some).
-func finalCode(d *desk, last *desksync.Event) int {
+func finalCode(d *desk.Desk, last *desksync.Event) int {
 	code := exitApproved
 	if last != nil {
 		code = exitCode(context.Background(), last)
 	}
 	if code == exitApproved {
-		if left, err := d.db.Unsent(context.Background(), 1); err != nil || len(left) > 0 {
+		if left, err := d.DB.Unsent(context.Background(), 1); err != nil || len(left) > 0 {
 			code = exitNotSent
 		}
 	}
@@ -177,29 +177,6 @@ func exitCode(ctx context.Context, ev *desksync.Event) int {
 	return code
 }
 
-// bankClient is the desk's client of the bank it enrolled with; retries
-// as desksync.Config.Retries.
-func (d *desk) bankClient(retries int) (*desksync.Client, error) {
-	ctx := context.Background()
-	get := func(key string) string {
-		v, _ := d.db.Setting(ctx, key)
-		return v
-	}
-	url, ca, cert := get(settingBankURL), get(settingBankCA), get(settingBankCert)
-	if url == "" || ca == "" || cert == "" {
-		return nil, fmt.Errorf("the desk in %s is not enrolled with a bank: run `lingqian enroll --data %s --bank URL --ca CA.pem --code CODE`", d.dir, d.dir)
-	}
-	key, err := os.ReadFile(filepath.Join(d.dir, bankKeyFile))
-	if err != nil {
-		return nil, fmt.Errorf("the desk's key for the bank (enrol again if it is lost): %w", err)
-	}
-	cfg, err := desksync.DeskTLS([]byte(ca), []byte(cert), key)
-	if err != nil {
-		return nil, err
-	}
-	return desksync.NewClient(desksync.Config{BaseURL: url, TLS: cfg, Retries: retries})
-}
-
 // explainBank words the bank client's errors for a shop owner.
 func explainBank(err error, bankURL string) error {
 	var api *desksync.APIError
@@ -223,7 +200,7 @@ func explainBank(err error, bankURL string) error {
 
 // syncPrinter shows passes to a person, or as JSON to a script.
 type syncPrinter struct {
-	d              *desk
+	d              *desk.Desk
 	stdout, stderr io.Writer
 	json, tty      bool
 	bank           string
@@ -282,7 +259,7 @@ func (p *syncPrinter) pass(ctx context.Context, ev desksync.Event, always bool) 
 	}
 	if !ev.Delivered {
 		// The run's context may be spent (--timeout); the journal is local.
-		if pend, err := p.d.db.Pending(context.WithoutCancel(ctx)); err == nil && pend.Count > 0 {
+		if pend, err := p.d.DB.Pending(context.WithoutCancel(ctx)); err == nil && pend.Count > 0 {
 			fmt.Fprintf(p.stderr, "lingqian sync: %d sales (%s) are not yet posted; they stay in the journal and go with the next sync\n",
 				pend.Count, app.FormatMoney(pend.Amount))
 		}

@@ -1,4 +1,4 @@
-package main
+package systest
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lingqian/app"
+	"lingqian/desk"
 	"lingqian/device"
 	"lingqian/emv"
 	"lingqian/internal/pcsctest"
@@ -43,12 +44,12 @@ func BenchmarkTap_ToApproved(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	dk, err := openDesk(ctx, filepath.Join(dir, "desk"))
+	dk, err := desk.Open(ctx, filepath.Join(dir, "desk"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer dk.Close()
-	co, closeReader, err := dk.checkout(ctx, d.Reader, capk)
+	co, closeReader, err := dk.Checkout(ctx, d.Reader, capk)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package desk
 
 import (
 	"bytes"
@@ -13,9 +13,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,15 +27,15 @@ import (
 // CA are public and kept as settings (audited when they change); the
 // private key stays in a file of its own, mode 0600, out of the audit log.
 const (
-	settingBankURL  = "bank_url"
-	settingBankCA   = "bank_ca"
-	settingBankCert = "bank_certificate"
-	settingTeller   = "teller"
-	bankKeyFile     = "bank-client.key"
-	// enrolPendingFile keeps the key and request of an enrolment whose
+	SettingBankURL  = "bank_url"
+	SettingBankCA   = "bank_ca"
+	SettingBankCert = "bank_certificate"
+	SettingTeller   = "teller"
+	BankKeyFile     = "bank-client.key"
+	// EnrolPendingFile keeps the key and request of an enrolment whose
 	// answer has not arrived, so running enroll again with the same code
 	// sends the same request and gets the bank's first answer back.
-	enrolPendingFile = "enrol-pending.json"
+	EnrolPendingFile = "enrol-pending.json"
 )
 
 type enrolPending struct {
@@ -46,85 +44,37 @@ type enrolPending struct {
 	CSR  string `json:"csr"`
 }
 
-// enroll makes the desk a terminal of the bank: a key pair made here, a
-// certificate from the bank for it, the terminal and merchant ids the
-// bank assigns, then the CA public keys and the hotlist.
-func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("enroll", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := fs.String("data", "", "the desk's data folder")
-	bankURL := fs.String("bank", "", "the bank, e.g. https://127.0.0.1:8443 (required)")
-	caPath := fs.String("ca", "", "the bank's CA certificate, the only one the desk will trust (required)")
-	code := fs.String("code", "", "the one-time enrolment code from the bank (required)")
-	force := fs.Bool("force", false, "enrol although the journal holds entries made under the present terminal id")
-	if err := fs.Parse(args); err != nil {
-		return exitError
-	}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "lingqian enroll: %v\n", err)
-		return exitError
-	}
-	if fs.NArg() > 0 {
-		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
-	}
-	if *bankURL == "" || *caPath == "" || strings.TrimSpace(*code) == "" {
-		return fail(errors.New("--bank, --ca and --code are all required"))
-	}
-	caPEM, err := os.ReadFile(*caPath)
-	if err != nil {
-		return fail(fmt.Errorf("the bank's CA certificate: %w", err))
-	}
+// Enrol makes the desk a terminal of the bank at bankURL, trusting only
+// the CA in caPEM: a key pair made here, a certificate from the bank for
+// it, and the terminal and merchant ids the bank assigns. It answers what
+// the bank assigned and the bank's address as the client spells it.
+func (d *Desk) Enrol(ctx context.Context, bankURL string, caPEM []byte, code string, force bool) (desksync.Enrolment, string, error) {
 	pinned, err := desksync.DeskTLS(caPEM, nil, nil)
 	if err != nil {
-		return fail(fmt.Errorf("%s: %w", *caPath, err))
+		return desksync.Enrolment{}, "", fmt.Errorf("the bank's CA certificate: %w", err)
 	}
-	d, err := openDesk(ctx, *dataDir)
+	if err := d.checkReenrol(ctx, force); err != nil {
+		return desksync.Enrolment{}, "", err
+	}
+	key, csr, err := enrolmentKey(d.Dir, code)
 	if err != nil {
-		return fail(err)
+		return desksync.Enrolment{}, "", err
 	}
-	defer d.Close()
-	if err := d.checkReenrol(ctx, *force); err != nil {
-		return fail(err)
-	}
-
-	key, csr, err := enrolmentKey(d.dir, *code)
+	c, err := desksync.NewClient(desksync.Config{BaseURL: bankURL, TLS: pinned, Retries: 3})
 	if err != nil {
-		return fail(err)
+		return desksync.Enrolment{}, "", err
 	}
-	c, err := desksync.NewClient(desksync.Config{BaseURL: *bankURL, TLS: pinned, Retries: 3})
+	enr, err := c.Enroll(ctx, code, csr)
 	if err != nil {
-		return fail(err)
-	}
-	enr, err := c.Enroll(ctx, *code, csr)
-	if err != nil {
-		return fail(explainBank(err, *bankURL))
+		return desksync.Enrolment{}, c.BaseURL(), err
 	}
 	if err := checkCertificate(enr, key, pinned.RootCAs); err != nil {
-		return fail(err)
+		return desksync.Enrolment{}, c.BaseURL(), err
 	}
 	if err := d.saveEnrolment(ctx, c.BaseURL(), caPEM, enr, key); err != nil {
-		return fail(err)
+		return desksync.Enrolment{}, c.BaseURL(), err
 	}
-	kind := ""
-	if enr.Teller {
-		kind = " (a teller desk)"
-	}
-	fmt.Fprintf(stdout, "enrolled at %s as terminal %s of merchant %s%s\n", c.BaseURL(), enr.TerminalID, enr.MerchantID, kind)
-
-	// The first pull proves the new certificate works.
-	client, err := d.bankClient(3)
-	if err != nil {
-		return fail(err)
-	}
-	n, kerr := client.RefreshCAKeys(ctx, d.dir)
-	h, herr := client.RefreshHotlist(ctx, d.dir)
-	if err := errors.Join(kerr, herr); err != nil {
-		fmt.Fprintf(stderr, "lingqian enroll: enrolled, but %v; `lingqian sync` pulls them again\n", explainBank(err, c.BaseURL()))
-		return 1
-	}
-	fmt.Fprintf(stdout, "%d CA public keys in %s; hotlist version %d (%s blocked)\n",
-		n, filepath.Join(d.dir, desksync.CAPKFile), h.Version, plural(len(h.PANs), "wallet"))
-	return 0
+	return enr, c.BaseURL(), nil
 }
 
 // checkReenrol refuses to give a desk whose journal has entries a new
@@ -132,16 +82,16 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // new identity, and the bank rejects any whose merchant is not the new
 // certificate's. Enrolment spends the one-time code, so this is checked
 // before asking the bank.
-func (d *desk) checkReenrol(ctx context.Context, force bool) error {
-	last, err := d.db.LastSeq(ctx)
+func (d *Desk) checkReenrol(ctx context.Context, force bool) error {
+	last, err := d.DB.LastSeq(ctx)
 	if err != nil || last == 0 || force {
 		return err
 	}
-	first, err := d.db.Entry(ctx, 1)
+	first, err := d.DB.Entry(ctx, 1)
 	if err != nil {
 		return err
 	}
-	enrolled, _ := d.db.Setting(ctx, settingBankURL)
+	enrolled, _ := d.DB.Setting(ctx, SettingBankURL)
 	hint := "Add --force to enrol anyway."
 	if enrolled != "" {
 		hint = "Forward them first with `lingqian sync`, or add --force to enrol anyway."
@@ -149,7 +99,7 @@ func (d *desk) checkReenrol(ctx context.Context, force bool) error {
 	return fmt.Errorf("the journal in %s already holds %d entries, recorded as terminal %s of merchant %s. "+
 		"Enrolment gives this desk the terminal and merchant ids the bank assigns; the entries not yet at the bank "+
 		"would then be sent under the new identity, and the bank rejects any whose merchant is not the new one. %s",
-		d.dir, last, first.TerminalID, first.MerchantID, hint)
+		d.Dir, last, first.TerminalID, first.MerchantID, hint)
 }
 
 // enrolmentKey is the key pair and certificate request for this code: the
@@ -158,7 +108,7 @@ func (d *desk) checkReenrol(ctx context.Context, force bool) error {
 func enrolmentKey(dir, code string) (*ecdsa.PrivateKey, []byte, error) {
 	sum := sha256.Sum256([]byte(strings.TrimSpace(code)))
 	codeHash := hex.EncodeToString(sum[:])
-	path := filepath.Join(dir, enrolPendingFile)
+	path := filepath.Join(dir, EnrolPendingFile)
 	if b, err := os.ReadFile(path); err == nil {
 		var p enrolPending
 		if json.Unmarshal(b, &p) == nil && p.Code == codeHash {
@@ -241,24 +191,24 @@ func checkCertificate(enr desksync.Enrolment, key *ecdsa.PrivateKey, roots *x509
 
 // saveEnrolment stores the desk's new identity: the key file first, so
 // that no setting ever names a certificate whose key is missing.
-func (d *desk) saveEnrolment(ctx context.Context, bankURL string, caPEM []byte, enr desksync.Enrolment, key *ecdsa.PrivateKey) error {
+func (d *Desk) saveEnrolment(ctx context.Context, bankURL string, caPEM []byte, enr desksync.Enrolment, key *ecdsa.PrivateKey) error {
 	kp, err := keyPEM(key)
 	if err != nil {
 		return err
 	}
-	if err := issuance.WriteFileAtomic(filepath.Join(d.dir, bankKeyFile), kp, 0o600); err != nil {
+	if err := issuance.WriteFileAtomic(filepath.Join(d.Dir, BankKeyFile), kp, 0o600); err != nil {
 		return fmt.Errorf("saving the desk's key: %w", err)
 	}
 	for _, s := range []struct{ key, value string }{
-		{settingBankURL, bankURL}, {settingBankCA, string(bytes.TrimSpace(caPEM))}, {settingBankCert, enr.Certificate},
-		{settingTerminal, enr.TerminalID}, {settingMerchant, enr.MerchantID}, {settingTeller, fmt.Sprint(enr.Teller)},
+		{SettingBankURL, bankURL}, {SettingBankCA, string(bytes.TrimSpace(caPEM))}, {SettingBankCert, enr.Certificate},
+		{SettingTerminal, enr.TerminalID}, {SettingMerchant, enr.MerchantID}, {SettingTeller, fmt.Sprint(enr.Teller)},
 	} {
-		if err := d.db.SetSetting(ctx, s.key, s.value, "enroll"); err != nil {
+		if err := d.DB.SetSetting(ctx, s.key, s.value, "enroll"); err != nil {
 			return err
 		}
 	}
-	d.terminal, d.merchant = enr.TerminalID, enr.MerchantID
-	if err := os.Remove(filepath.Join(d.dir, enrolPendingFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	d.Terminal, d.Merchant = enr.TerminalID, enr.MerchantID
+	if err := os.Remove(filepath.Join(d.Dir, EnrolPendingFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("removing the finished enrolment request: %w", err)
 	}
 	return nil

@@ -1,4 +1,8 @@
-package main
+// Package desk opens a desk's data folder and wires what it holds (the
+// journal, the identity the bank gave it, its keys, its bank client) into
+// the use cases of package app. The window and the headless commands both
+// start here.
+package desk
 
 import (
 	"context"
@@ -21,37 +25,37 @@ import (
 
 // Settings keys the desk keeps in its database.
 const (
-	settingTerminal      = "terminal_id"
-	settingMerchant      = "merchant_id"
-	settingMerchantName  = "merchant_name"
-	settingLimitPurchase = "limit_per_purchase"
-	settingLimitAmount   = "limit_pending_amount"
-	settingLimitCount    = "limit_pending_count"
-	settingLimitAge      = "limit_oldest_pending_hours"
+	SettingTerminal      = "terminal_id"
+	SettingMerchant      = "merchant_id"
+	SettingMerchantName  = "merchant_name"
+	SettingLimitPurchase = "limit_per_purchase"
+	SettingLimitAmount   = "limit_pending_amount"
+	SettingLimitCount    = "limit_pending_count"
+	SettingLimitAge      = "limit_oldest_pending_hours"
 )
 
-// desk is an opened data folder: the database and what the desk is.
-type desk struct {
-	dir      string
-	db       *store.DB
-	terminal string
-	merchant string
-	name     string
+// Desk is an opened data folder: the database and what the desk is.
+type Desk struct {
+	Dir      string
+	DB       *store.DB
+	Terminal string
+	Merchant string
+	Name     string // the merchant's name, as receipts show it
 }
 
-// defaultDataDir is the OS's per-user config folder.
-func defaultDataDir() string {
+// DefaultDir is the OS's per-user config folder.
+func DefaultDir() string {
 	if d, err := os.UserConfigDir(); err == nil {
 		return filepath.Join(d, "lingqian")
 	}
 	return "lingqian-data"
 }
 
-// openDesk opens (creating on first use) the desk in dir. A fresh folder
+// Open opens (creating on first use) the desk in dir. A fresh folder
 // works offline at once: it gets a terminal id of its own.
-func openDesk(ctx context.Context, dir string) (*desk, error) {
+func Open(ctx context.Context, dir string) (*Desk, error) {
 	if dir == "" {
-		dir = defaultDataDir()
+		dir = DefaultDir()
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder %s: %w", dir, err)
@@ -60,12 +64,12 @@ func openDesk(ctx context.Context, dir string) (*desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &desk{dir: dir, db: db}
-	if d.terminal, err = d.settingOr(ctx, settingTerminal, newTerminalID); err == nil {
-		d.merchant, err = d.settingOr(ctx, settingMerchant, func() (string, error) { return "M00000000000000", nil })
+	d := &Desk{Dir: dir, DB: db}
+	if d.Terminal, err = d.settingOr(ctx, SettingTerminal, newTerminalID); err == nil {
+		d.Merchant, err = d.settingOr(ctx, SettingMerchant, func() (string, error) { return "M00000000000000", nil })
 	}
 	if err == nil {
-		d.name, err = d.settingOr(ctx, settingMerchantName, func() (string, error) { return "Lingqian shop", nil })
+		d.Name, err = d.settingOr(ctx, SettingMerchantName, func() (string, error) { return "Lingqian shop", nil })
 	}
 	if err != nil {
 		db.Close()
@@ -74,11 +78,11 @@ func openDesk(ctx context.Context, dir string) (*desk, error) {
 	return d, nil
 }
 
-func (d *desk) Close() error { return d.db.Close() }
+func (d *Desk) Close() error { return d.DB.Close() }
 
 // settingOr reads a setting, storing a made default the first time.
-func (d *desk) settingOr(ctx context.Context, key string, make func() (string, error)) (string, error) {
-	v, err := d.db.Setting(ctx, key)
+func (d *Desk) settingOr(ctx context.Context, key string, make func() (string, error)) (string, error) {
+	v, err := d.DB.Setting(ctx, key)
 	if err == nil && v != "" {
 		return v, nil
 	}
@@ -88,7 +92,7 @@ func (d *desk) settingOr(ctx context.Context, key string, make func() (string, e
 	if v, err = make(); err != nil {
 		return "", err
 	}
-	return v, d.db.SetSetting(ctx, key, v, "system")
+	return v, d.DB.SetSetting(ctx, key, v, "system")
 }
 
 func newTerminalID() (string, error) {
@@ -101,10 +105,10 @@ func newTerminalID() (string, error) {
 }
 
 // limits reads the offline limits, with defaults a small shop can live with.
-func (d *desk) limits(ctx context.Context) (app.Limits, error) {
+func (d *Desk) Limits(ctx context.Context) (app.Limits, error) {
 	l := app.Limits{PerPurchase: 100000, PendingAmount: 5_000_000, PendingCount: 2000, OldestPending: 7 * 24 * time.Hour}
 	read := func(key string, set func(int64)) error {
-		v, err := d.db.Setting(ctx, key)
+		v, err := d.DB.Setting(ctx, key)
 		if errors.Is(err, app.ErrNotFound) || (err == nil && v == "") {
 			return nil
 		}
@@ -122,10 +126,10 @@ func (d *desk) limits(ctx context.Context) (app.Limits, error) {
 		key string
 		set func(int64)
 	}{
-		{settingLimitPurchase, func(n int64) { l.PerPurchase = app.Money(n) }},
-		{settingLimitAmount, func(n int64) { l.PendingAmount = app.Money(n) }},
-		{settingLimitCount, func(n int64) { l.PendingCount = int(n) }},
-		{settingLimitAge, func(n int64) { l.OldestPending = time.Duration(n) * time.Hour }},
+		{SettingLimitPurchase, func(n int64) { l.PerPurchase = app.Money(n) }},
+		{SettingLimitAmount, func(n int64) { l.PendingAmount = app.Money(n) }},
+		{SettingLimitCount, func(n int64) { l.PendingCount = int(n) }},
+		{SettingLimitAge, func(n int64) { l.OldestPending = time.Duration(n) * time.Hour }},
 	} {
 		if err := read(r.key, r.set); err != nil {
 			return l, err
@@ -136,12 +140,12 @@ func (d *desk) limits(ctx context.Context) (app.Limits, error) {
 
 // caKeys are the embedded defaults, the keys the bank pushed (capk.json
 // in the data folder) and an extra file given on the command line.
-func (d *desk) caKeys(extra string) (*oda.Store, error) {
+func (d *Desk) CAKeys(extra string) (*oda.Store, error) {
 	keys, err := oda.DefaultStore(assets.DefaultCAPK, oda.SetTest)
 	if err != nil {
 		return nil, fmt.Errorf("embedded CA public keys: %w", err)
 	}
-	for _, path := range []string{filepath.Join(d.dir, "capk.json"), extra} {
+	for _, path := range []string{filepath.Join(d.Dir, "capk.json"), extra} {
 		if path == "" {
 			continue
 		}
@@ -164,15 +168,15 @@ func (d *desk) caKeys(extra string) (*oda.Store, error) {
 }
 
 // kernel is the EMV kernel configured for this desk.
-func (d *desk) kernel(keys *oda.Store) (*emv.Kernel, error) {
+func (d *Desk) Kernel(keys *oda.Store) (*emv.Kernel, error) {
 	t := emv.DefaultTerminal()
 	t.Keys = keys
-	t.TerminalID = fmt.Sprintf("%-8.8s", d.terminal)
-	t.MerchantID = fmt.Sprintf("%-15.15s", d.merchant)
-	t.MerchantName = d.name
+	t.TerminalID = fmt.Sprintf("%-8.8s", d.Terminal)
+	t.MerchantID = fmt.Sprintf("%-15.15s", d.Merchant)
+	t.MerchantName = d.Name
 	// The bank's hotlist, as the last sync pulled it; a desk that never
 	// synced has none.
-	h, err := desksync.ReadHotlist(d.dir)
+	h, err := desksync.ReadHotlist(d.Dir)
 	if err != nil {
 		return nil, err // a damaged hotlist must not pass for an empty one
 	}
@@ -180,14 +184,14 @@ func (d *desk) kernel(keys *oda.Store) (*emv.Kernel, error) {
 	return emv.NewKernel(t)
 }
 
-// pcscReader takes the first card presented on the named reader, or on
+// PCSCReader takes the first card presented on the named reader, or on
 // any reader when none is named.
-type pcscReader struct {
+type PCSCReader struct {
 	pcsc   *device.PCSC
 	reader string
 }
 
-func (r pcscReader) Tap(ctx context.Context) (app.Card, error) {
+func (r PCSCReader) Tap(ctx context.Context) (app.Card, error) {
 	var names []string
 	if r.reader != "" {
 		names = []string{r.reader}
@@ -197,4 +201,25 @@ func (r pcscReader) Tap(ctx context.Context) (app.Card, error) {
 		return nil, err
 	}
 	return r.pcsc.Connect(ctx, name)
+}
+
+// Checkout assembles the desk's checkout over PC/SC: on the named reader,
+// or on every reader when reader is "". The function closes the reader.
+func (d *Desk) Checkout(ctx context.Context, reader, capk string) (*app.Checkout, func(), error) {
+	keys, err := d.CAKeys(capk)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := d.Kernel(keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	limits, err := d.Limits(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	pcsc := device.NewPCSC()
+	co := &app.Checkout{Journal: d.DB, Audit: d.DB, Kernel: k, Reader: PCSCReader{pcsc: pcsc, reader: reader},
+		Terminal: d.Terminal, Merchant: d.Merchant, Limits: limits}
+	return co, func() { pcsc.Close() }, nil
 }

@@ -1,4 +1,4 @@
-package main
+package systest
 
 import (
 	"context"
@@ -26,6 +26,7 @@ import (
 
 	"lingqian/app"
 	"lingqian/bank"
+	"lingqian/desk"
 )
 
 // realBank is `lingqian-bank serve` on a folder, as its own process.
@@ -247,15 +248,15 @@ func copyDeskFolder(t *testing.T, dir string) string {
 // setDeskIdentity gives the desk in dir another client certificate and key.
 func setDeskIdentity(t *testing.T, dir string, certPEM, keyPEM []byte) {
 	t.Helper()
-	d, err := openDesk(context.Background(), dir)
+	d, err := desk.Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	if err := d.db.SetSetting(context.Background(), settingBankCert, string(certPEM), "test"); err != nil {
+	if err := d.DB.SetSetting(context.Background(), desk.SettingBankCert, string(certPEM), "test"); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, bankKeyFile), keyPEM, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, desk.BankKeyFile), keyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -264,16 +265,16 @@ func setDeskIdentity(t *testing.T, dir string, certPEM, keyPEM []byte) {
 // the desk in to.
 func copyDeskIdentity(t *testing.T, from, to string) {
 	t.Helper()
-	d, err := openDesk(context.Background(), from)
+	d, err := desk.Open(context.Background(), from)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := d.db.Setting(context.Background(), settingBankCert)
+	cert, err := d.DB.Setting(context.Background(), desk.SettingBankCert)
 	d.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := os.ReadFile(filepath.Join(from, bankKeyFile))
+	key, err := os.ReadFile(filepath.Join(from, desk.BankKeyFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,11 @@
-package main
+package cli
 
 import (
 	"context"
 	"flag"
 	"fmt"
 	"io"
+	"lingqian/desk"
 	"strconv"
 )
 
@@ -19,13 +20,13 @@ func journal(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitError
 	}
-	d, err := openDesk(ctx, *dataDir)
+	d, err := desk.Open(ctx, *dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "lingqian journal verify: %v\n", err)
 		return exitError
 	}
 	defer d.Close()
-	brk, err := d.db.Verify(ctx)
+	brk, err := d.DB.Verify(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "lingqian journal verify: %v\n", err)
 		return exitError
@@ -34,7 +35,7 @@ func journal(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "journal BROKEN at entry %d: %s\n", brk.Seq, brk.Reason)
 		return 1
 	}
-	last, err := d.db.LastSeq(ctx)
+	last, err := d.DB.LastSeq(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "lingqian journal verify: %v\n", err)
 		return exitError
@@ -57,7 +58,7 @@ func void(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintln(stderr, "usage: lingqian void --seq N --by SUPERVISOR --reason TEXT (PIN from standard input)")
 		return exitError
 	}
-	d, err := openDesk(ctx, *dataDir)
+	d, err := desk.Open(ctx, *dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "lingqian void: %v\n", err)
 		return exitError
@@ -68,7 +69,7 @@ func void(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintf(stderr, "lingqian void: %v\n", err)
 		return exitError
 	}
-	co, closeReader, err := d.checkout(ctx, "", "")
+	co, closeReader, err := d.Checkout(ctx, "", "")
 	if err != nil {
 		fmt.Fprintf(stderr, "lingqian void: %v\n", err)
 		return exitError

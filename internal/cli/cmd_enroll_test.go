@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"lingqian/assets"
+	"lingqian/desk"
 	desksync "lingqian/sync"
 	"lingqian/sync/synctest"
 )
@@ -26,12 +27,12 @@ func enrolledBank(t *testing.T) (*synctest.Bank, string) {
 // setting reads a desk setting.
 func setting(t *testing.T, dir, key string) string {
 	t.Helper()
-	d, err := openDesk(context.Background(), dir)
+	d, err := desk.Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	v, _ := d.db.Setting(context.Background(), key)
+	v, _ := d.DB.Setting(context.Background(), key)
 	return v
 }
 
@@ -39,7 +40,7 @@ func TestEnroll_GivesTheDeskItsIdentity(t *testing.T) {
 	// Given a bank that issued the code C-1 for merchant M001, and a fresh desk
 	bank, ca := enrolledBank(t)
 	dir := t.TempDir()
-	local := setting(t, dir, settingTerminal)
+	local := setting(t, dir, desk.SettingTerminal)
 
 	// When the desk enrols
 	code, out, errs := runCLI(t, "", "enroll", "--data", dir, "--bank", bank.URL, "--ca", ca, "--code", "C-1")
@@ -52,29 +53,29 @@ func TestEnroll_GivesTheDeskItsIdentity(t *testing.T) {
 	if !strings.Contains(out, "as terminal T0000001 of merchant M001") {
 		t.Errorf("output %q", out)
 	}
-	if got := setting(t, dir, settingTerminal); got != "T0000001" || got == local {
+	if got := setting(t, dir, desk.SettingTerminal); got != "T0000001" || got == local {
 		t.Errorf("terminal id %q (was %q)", got, local)
 	}
-	for key, want := range map[string]string{settingMerchant: "M001", settingBankURL: bank.URL, settingTeller: "false"} {
+	for key, want := range map[string]string{desk.SettingMerchant: "M001", desk.SettingBankURL: bank.URL, desk.SettingTeller: "false"} {
 		if got := setting(t, dir, key); got != want {
 			t.Errorf("setting %s = %q, want %q", key, got, want)
 		}
 	}
-	if !strings.Contains(setting(t, dir, settingBankCert), "BEGIN CERTIFICATE") || !strings.Contains(setting(t, dir, settingBankCA), "BEGIN CERTIFICATE") {
+	if !strings.Contains(setting(t, dir, desk.SettingBankCert), "BEGIN CERTIFICATE") || !strings.Contains(setting(t, dir, desk.SettingBankCA), "BEGIN CERTIFICATE") {
 		t.Error("certificate or CA not kept")
 	}
-	if st, err := os.Stat(filepath.Join(dir, bankKeyFile)); err != nil || st.Mode().Perm() != 0o600 {
+	if st, err := os.Stat(filepath.Join(dir, desk.BankKeyFile)); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("key file: %v, %v", st, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, enrolPendingFile)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(dir, desk.EnrolPendingFile)); !os.IsNotExist(err) {
 		t.Errorf("the pending request is still there: %v", err)
 	}
-	d, err := openDesk(context.Background(), dir)
+	d, err := desk.Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	if _, err := d.caKeys(""); err != nil {
+	if _, err := d.CAKeys(""); err != nil {
 		t.Errorf("the desk cannot read the CA keys it pulled: %v", err)
 	}
 	if h, err := desksync.ReadHotlist(dir); err != nil || !h.Contains("6231990000000027") {

@@ -1,4 +1,4 @@
-package main
+package systest
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 
 	"lingqian/app"
 	"lingqian/bank"
+	"lingqian/desk"
 	"lingqian/device"
 	"lingqian/emv/oda"
 	"lingqian/store"
@@ -77,16 +78,16 @@ type forwardRun struct {
 // bank's own report must count every purchase posted.
 func (r *forwardRun) forward(b *testing.B) {
 	ctx := context.Background()
-	d, err := openDesk(ctx, r.desk)
+	d, err := desk.Open(ctx, r.desk)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer d.Close()
-	client, err := d.bankClient(desksync.DefaultRetries)
+	client, err := d.BankClient(desksync.DefaultRetries)
 	if err != nil {
 		b.Fatal(err)
 	}
-	f := desksync.NewForwarder(client, d.db, desksync.Options{Dir: d.dir})
+	f := desksync.NewForwarder(client, d.DB, desksync.Options{Dir: d.Dir})
 	lastBatch := make(chan time.Time, 1)
 	go func() { // the last batch's answer marks the end of forwarding
 		var at time.Time
@@ -300,12 +301,12 @@ func (fx *forwardFixture) copy(b *testing.B) *forwardRun {
 		r.bank = startRealBank(b, filepath.Join(work, "bank"))
 		addr, r.report = r.bank.addr, r.bank.report
 	}
-	d, err := openDesk(context.Background(), r.desk)
+	d, err := desk.Open(context.Background(), r.desk)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer d.Close()
-	if err := d.db.SetSetting(context.Background(), settingBankURL, "https://"+addr, "bench"); err != nil {
+	if err := d.DB.SetSetting(context.Background(), desk.SettingBankURL, "https://"+addr, "bench"); err != nil {
 		b.Fatal(err)
 	}
 	return r
@@ -381,12 +382,12 @@ func issueWallets(b *testing.B, bk *realBank, dir string, n int, load int64) []*
 func chargeAll(b *testing.B, dir string, cards []*wallet.Card, n int) int64 {
 	b.Helper()
 	ctx := context.Background()
-	d, err := openDesk(ctx, dir)
+	d, err := desk.Open(ctx, dir)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer d.Close()
-	keys, err := d.caKeys("")
+	keys, err := d.CAKeys("")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -423,14 +424,14 @@ func chargeAll(b *testing.B, dir string, cards []*wallet.Card, n int) int64 {
 }
 
 // benchCheckout is the desk's checkout over an in-process loopback reader.
-func benchCheckout(d *desk, keys *oda.Store) (*app.Checkout, *device.Loopback, error) {
-	k, err := d.kernel(keys)
+func benchCheckout(d *desk.Desk, keys *oda.Store) (*app.Checkout, *device.Loopback, error) {
+	k, err := d.Kernel(keys)
 	if err != nil {
 		return nil, nil, err
 	}
 	r := device.NewLoopback("bench")
-	return &app.Checkout{Journal: benchJournal{d.db}, Audit: d.db, Kernel: k, Reader: benchReader{r},
-		Terminal: d.terminal, Merchant: d.merchant}, r, nil
+	return &app.Checkout{Journal: benchJournal{d.DB}, Audit: d.DB, Kernel: k, Reader: benchReader{r},
+		Terminal: d.Terminal, Merchant: d.Merchant}, r, nil
 }
 
 // benchJournal is the desk's journal less one cost: the offline limits

@@ -1,4 +1,4 @@
-package main
+package systest
 
 import (
 	"bufio"
@@ -31,7 +31,7 @@ var binaries = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, b := range [][]string{{"-o", filepath.Join(dir, "lingqian"), "."}, {"-o", dir + "/", "./cmd/..."}} {
+	for _, b := range [][]string{{"-o", filepath.Join(dir, "lingqian"), "lingqian"}, {"-o", dir + "/", "lingqian/cmd/..."}} {
 		cmd := exec.Command("go", append([]string{"build", "-tags", "ci"}, b...)...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("go build %v: %v\n%s", b, err, out)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lingqian/app"
+	"lingqian/desk"
 )
 
 const operatorUsage = `usage:
@@ -33,7 +34,7 @@ func operator(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitError
 	}
-	d, err := openDesk(ctx, *dataDir)
+	d, err := desk.Open(ctx, *dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "lingqian operator: %v\n", err)
 		return exitError
@@ -46,7 +47,7 @@ func operator(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 
 	switch args[0] {
 	case "list":
-		ops, err := d.db.Operators(ctx)
+		ops, err := d.DB.Operators(ctx)
 		if err != nil {
 			return fail(err)
 		}
@@ -78,17 +79,17 @@ func operator(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			if admin == "" && r != app.RoleAdmin {
 				return fail(fmt.Errorf("the first operator of a desk must be an admin"))
 			}
-			if err := d.db.AddOperator(ctx, app.Operator{ID: *id, Name: *name, Role: r, Created: time.Now()}, pin); err != nil {
+			if err := d.DB.AddOperator(ctx, app.Operator{ID: *id, Name: *name, Role: r, Created: time.Now()}, pin); err != nil {
 				return fail(err)
 			}
-			d.audit(ctx, admin, fmt.Sprintf("added operator %s (%s)", *id, r))
+			audit(ctx, d, admin, fmt.Sprintf("added operator %s (%s)", *id, r))
 			fmt.Fprintf(stdout, "operator %s added as %s\n", *id, r)
 			return 0
 		}
-		if err := d.db.SetPIN(ctx, *id, pin); err != nil {
+		if err := d.DB.SetPIN(ctx, *id, pin); err != nil {
 			return fail(err)
 		}
-		d.audit(ctx, admin, fmt.Sprintf("changed the PIN of %s (unlocked)", *id))
+		audit(ctx, d, admin, fmt.Sprintf("changed the PIN of %s (unlocked)", *id))
 		fmt.Fprintf(stdout, "PIN of %s changed\n", *id)
 		return 0
 	}
@@ -98,8 +99,8 @@ func operator(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 
 // authorise checks the admin's PIN, unless the desk has no operator yet.
 // It returns the admin's id, or "" for a desk's very first operator.
-func authorise(ctx context.Context, d *desk, by string, stdin io.Reader, stderr io.Writer) (string, error) {
-	ops, err := d.db.Operators(ctx)
+func authorise(ctx context.Context, d *desk.Desk, by string, stdin io.Reader, stderr io.Writer) (string, error) {
+	ops, err := d.DB.Operators(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -119,9 +120,9 @@ func authorise(ctx context.Context, d *desk, by string, stdin io.Reader, stderr 
 	return op.ID, nil
 }
 
-func (d *desk) audit(ctx context.Context, who, detail string) {
+func audit(ctx context.Context, d *desk.Desk, who, detail string) {
 	if who == "" {
 		who = "system"
 	}
-	_ = d.db.Record(ctx, app.AuditEvent{At: time.Now(), Operator: who, Action: app.AuditOperator, Detail: detail})
+	_ = d.DB.Record(ctx, app.AuditEvent{At: time.Now(), Operator: who, Action: app.AuditOperator, Detail: detail})
 }

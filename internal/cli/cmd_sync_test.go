@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"lingqian/app"
+	"lingqian/desk"
 	desksync "lingqian/sync"
 	"lingqian/sync/synctest"
 )
@@ -165,7 +166,7 @@ func TestSync_RunsUntilInterrupted(t *testing.T) {
 	var out, errs lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"sync", "--data", dir, "--json", "--interval", "50ms"}, strings.NewReader(""), &out, &errs)
+		done <- Run(ctx, []string{"sync", "--data", dir, "--json", "--interval", "50ms"}, strings.NewReader(""), &out, &errs)
 	}()
 
 	// When sales keep coming, and then, once they are through, the desk is closed
@@ -227,14 +228,14 @@ func (l *lockedBuffer) String() string {
 func seedMore(t *testing.T, dir string, n int) int {
 	t.Helper()
 	ctx := context.Background()
-	d, err := openDesk(ctx, dir)
+	d, err := desk.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
 	for i := 1; i <= n; i++ {
-		_, err := d.db.Append(ctx, app.Entry{Kind: app.KindPurchase, At: time.Now(), IdempotencyKey: fmt.Sprintf("%s-more-%d", d.terminal, i),
-			Operator: "li.na", TerminalID: d.terminal, MerchantID: d.merchant, Amount: 100, Currency: "156",
+		_, err := d.DB.Append(ctx, app.Entry{Kind: app.KindPurchase, At: time.Now(), IdempotencyKey: fmt.Sprintf("%s-more-%d", d.Terminal, i),
+			Operator: "li.na", TerminalID: d.Terminal, MerchantID: d.Merchant, Amount: 100, Currency: "156",
 			TxnDate: time.Now(), AID: []byte{0xA0, 0, 0, 3, 0x33, 1, 1, 1}, PAN: "6231990000000019", PSN: "00",
 			ATC: uint16(100 + i), CID: 0x40, AC: []byte{9, 9, 9, 9, 9, 9, 9, byte(i)}, TVR: make([]byte, 5), UN: []byte{1, 2, 3, 4}})
 		if err != nil {

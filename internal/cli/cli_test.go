@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"lingqian/app"
+	"lingqian/desk"
 )
 
 // runCLI runs a lingqian command in process, with stdin lines.
 func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errs bytes.Buffer
-	code = run(context.Background(), args, strings.NewReader(stdin), &out, &errs)
+	code = Run(context.Background(), args, strings.NewReader(stdin), &out, &errs)
 	return code, out.String(), errs.String()
 }
 
@@ -26,14 +27,14 @@ func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 func seedJournal(t *testing.T, dir string, n int) {
 	t.Helper()
 	ctx := context.Background()
-	d, err := openDesk(ctx, dir)
+	d, err := desk.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
 	for i := 1; i <= n; i++ {
-		_, err := d.db.Append(ctx, app.Entry{Kind: app.KindPurchase, At: time.Now(), IdempotencyKey: fmt.Sprintf("%s-%d", d.terminal, i),
-			Operator: "li.na", TerminalID: d.terminal, MerchantID: d.merchant, Amount: app.Money(100 * i), Currency: "156",
+		_, err := d.DB.Append(ctx, app.Entry{Kind: app.KindPurchase, At: time.Now(), IdempotencyKey: fmt.Sprintf("%s-%d", d.Terminal, i),
+			Operator: "li.na", TerminalID: d.Terminal, MerchantID: d.Merchant, Amount: app.Money(100 * i), Currency: "156",
 			TxnDate: time.Now(), AID: []byte{0xA0, 0, 0, 3, 0x33, 1, 1, 1}, PAN: "6231990000000019", PSN: "00",
 			ATC: uint16(i), CID: 0x40, AC: []byte{1, 2, 3, 4, 5, 6, 7, byte(i)}, TVR: make([]byte, 5), UN: []byte{1, 2, 3, 4}})
 		if err != nil {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"lingqian/app"
-	"lingqian/device"
+	"lingqian/desk"
 )
 
 // Exit codes of `lingqian charge` (DESIGN section 7).
@@ -58,7 +58,7 @@ func charge(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "lingqian charge: %v\n", err)
 		return exitError
 	}
-	d, err := openDesk(ctx, *dataDir)
+	d, err := desk.Open(ctx, *dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "lingqian charge: %v\n", err)
 		return exitError
@@ -74,7 +74,7 @@ func charge(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		}
 		sale.Override = &op
 	}
-	co, closeReader, err := d.checkout(ctx, *readerName, *capk)
+	co, closeReader, err := d.Checkout(ctx, *readerName, *capk)
 	if err != nil {
 		fmt.Fprintf(stderr, "lingqian charge: %v\n", err)
 		return exitError
@@ -98,26 +98,6 @@ func charge(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return exitError
 	}
 	return printOutcome(res, stdout, *asJSON)
-}
-
-// checkout assembles the desk's checkout over PC/SC.
-func (d *desk) checkout(ctx context.Context, reader, capk string) (*app.Checkout, func(), error) {
-	keys, err := d.caKeys(capk)
-	if err != nil {
-		return nil, nil, err
-	}
-	k, err := d.kernel(keys)
-	if err != nil {
-		return nil, nil, err
-	}
-	limits, err := d.limits(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	pcsc := device.NewPCSC()
-	co := &app.Checkout{Journal: d.db, Audit: d.db, Kernel: k, Reader: pcscReader{pcsc: pcsc, reader: reader},
-		Terminal: d.terminal, Merchant: d.merchant, Limits: limits}
-	return co, func() { pcsc.Close() }, nil
 }
 
 func printOutcome(res app.Result, stdout io.Writer, asJSON bool) int {
@@ -146,7 +126,7 @@ func printOutcome(res app.Result, stdout io.Writer, asJSON bool) int {
 }
 
 // signIn reads an operator's PIN from the first line of stdin and checks it.
-func signIn(ctx context.Context, d *desk, id string, stdin io.Reader, stderr io.Writer) (app.Operator, error) {
+func signIn(ctx context.Context, d *desk.Desk, id string, stdin io.Reader, stderr io.Writer) (app.Operator, error) {
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
 		fmt.Fprintf(stderr, "PIN for %s: ", id)
 	}
@@ -154,7 +134,7 @@ func signIn(ctx context.Context, d *desk, id string, stdin io.Reader, stderr io.
 	if err != nil {
 		return app.Operator{}, fmt.Errorf("reading the PIN of %s: %w", id, err)
 	}
-	op, err := d.db.Authenticate(ctx, id, pin)
+	op, err := d.DB.Authenticate(ctx, id, pin)
 	if err != nil {
 		return app.Operator{}, fmt.Errorf("%s: %w", id, err)
 	}

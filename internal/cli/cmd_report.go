@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"lingqian/app"
+	"lingqian/desk"
 )
 
 func report(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -35,7 +36,7 @@ func report(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "lingqian report: format %q: use text, csv or json\n", *format)
 		return exitError
 	}
-	d, err := openDesk(ctx, *dataDir)
+	d, err := desk.Open(ctx, *dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "lingqian report: %v\n", err)
 		return exitError
@@ -45,9 +46,9 @@ func report(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	var r app.Report
 	switch {
 	case *x:
-		r, err = d.db.XReport(ctx, d.terminal, d.merchant, time.Now())
+		r, err = d.DB.XReport(ctx, d.Terminal, d.Merchant, time.Now())
 	case *number > 0:
-		r, err = d.db.ZReport(ctx, *number)
+		r, err = d.DB.ZReport(ctx, *number)
 	default:
 		var op app.Operator
 		if *by == "" {
@@ -56,7 +57,7 @@ func report(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			err = fmt.Errorf("%s is a %s: %w", op.ID, op.Role, app.ErrRole)
 		}
 		if err == nil {
-			r, err = d.db.CloseDay(ctx, op.ID, d.terminal, d.merchant, time.Now())
+			r, err = d.DB.CloseDay(ctx, op.ID, d.Terminal, d.Merchant, time.Now())
 		}
 	}
 	if err != nil {
