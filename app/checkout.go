@@ -45,6 +45,9 @@ type LimitError struct {
 
 func (e *LimitError) Error() string { return "offline limit: " + e.Text }
 
+// ErrNotVoidable says a sale has left for the bank or is voided already.
+var ErrNotVoidable = errors.New("the sale cannot be voided here")
+
 // ErrLimit matches every LimitError.
 var ErrLimit = errors.New("offline limit reached")
 
@@ -73,14 +76,50 @@ type Sale struct {
 
 // Result is what the cashier sees after a tap, and what was recorded.
 type Result struct {
+	// Sale is the amount in front of the cashier.
+	Sale    Money
 	Outcome emv.Outcome
 	// Entry is the journal entry of an approved purchase (recorded and
 	// synced before this result exists), or of a torn tap.
 	Entry *Entry
 }
 
-// Approved says whether the customer has paid.
-func (r Result) Approved() bool { return r.Outcome.Result == emv.Approved && r.Entry != nil }
+// Verdict is what a tap means for the sale in front of the cashier.
+type Verdict string
+
+const (
+	// VerdictApproved: this sale is paid.
+	VerdictApproved Verdict = "approved"
+	// VerdictDeclined: the wallet or the desk refused; nothing was charged.
+	VerdictDeclined Verdict = "declined"
+	// VerdictRecovered: the tap completed an earlier torn purchase of
+	// another amount; that one is paid and recorded, this sale is not.
+	VerdictRecovered Verdict = "recovered"
+	// VerdictError: the tap did not finish (the phone left, the card
+	// answered nonsense, the wait was cancelled); this sale is not paid.
+	VerdictError Verdict = "error"
+)
+
+// Verdict says what the tap means for the sale in front of the cashier.
+// Only an approval of this very amount pays it: a recovered torn purchase
+// of the same amount is the same sale tapped again, any other amount is
+// an earlier sale that went through.
+func (r Result) Verdict() Verdict {
+	out := r.Outcome
+	switch {
+	case out.Result == emv.Approved && r.Entry != nil:
+		if out.Recovered != nil && Money(out.Amount) != r.Sale {
+			return VerdictRecovered
+		}
+		return VerdictApproved
+	case out.Result == emv.Declined:
+		return VerdictDeclined
+	}
+	return VerdictError
+}
+
+// Approved says whether the customer has paid the sale in front of the cashier.
+func (r Result) Approved() bool { return r.Verdict() == VerdictApproved }
 
 func (c *Checkout) now() time.Time {
 	if c.Now != nil {
@@ -110,7 +149,7 @@ func (c *Checkout) Charge(ctx context.Context, sale Sale) (Result, error) {
 
 	p := emv.Purchase{Amount: int64(sale.Amount), At: c.now(), Recover: tornTaps(torn)}
 	out := c.Kernel.Run(ctx, card, p)
-	res := Result{Outcome: out}
+	res := Result{Sale: sale.Amount, Outcome: out}
 	// A recorded failure must never look approved: any error below leaves
 	// Entry nil, and the caller shows the error.
 	if u := out.Uncharged; u != nil {
@@ -248,11 +287,19 @@ func (c *Checkout) Void(ctx context.Context, seq int64, supervisor Operator, rea
 	if orig.Kind != KindPurchase {
 		return Entry{}, fmt.Errorf("void: entry %d is a %s, not a purchase", seq, orig.Kind)
 	}
-	if voided, err := c.Journal.Voided(ctx, seq); err != nil || voided {
-		return Entry{}, fmt.Errorf("void: entry %d is already voided (%v)", seq, err)
+	voided, err := c.Journal.Voided(ctx, seq)
+	if err != nil {
+		return Entry{}, fmt.Errorf("void: entry %d: %w", seq, err)
 	}
-	if st, err := c.Journal.State(ctx, seq); err != nil || st != StateCaptured {
-		return Entry{}, fmt.Errorf("void: purchase %d has already gone to the bank (%s, %v): it cannot be voided here", seq, st, err)
+	if voided {
+		return Entry{}, fmt.Errorf("void: entry %d is already voided: %w", seq, ErrNotVoidable)
+	}
+	st, err := c.Journal.State(ctx, seq)
+	if err != nil {
+		return Entry{}, fmt.Errorf("void: entry %d: %w", seq, err)
+	}
+	if st != StateCaptured {
+		return Entry{}, fmt.Errorf("void: purchase %d has already gone to the bank (%s): %w", seq, st, ErrNotVoidable)
 	}
 	key, err := newKey(c.Terminal)
 	if err != nil {

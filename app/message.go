@@ -1,36 +1,22 @@
 package app
 
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"lingqian/emv"
+)
+
 // Message is a sentence shown to a person at the desk. Its value is a
 // stable key; Text gives it in the desk's language.
 type Message string
-
-const (
-	MsgServiceDown  Message = "reader.service_down"
-	MsgNoReader     Message = "reader.none"
-	MsgPresentPhone Message = "reader.present_phone"
-	MsgCardOnReader Message = "reader.card_on_reader"
-)
 
 // Languages the desk speaks, as BCP 47 tags.
 const (
 	English           = "en"
 	SimplifiedChinese = "zh-Hans"
 )
-
-var messages = map[string]map[Message]string{
-	English: {
-		MsgServiceDown:  "The card reader service is not running. Trying again…",
-		MsgNoReader:     "No card reader is connected. Plug one in.",
-		MsgPresentPhone: "Ready. Ask the customer to present their phone.",
-		MsgCardOnReader: "A phone is on the reader.",
-	},
-	SimplifiedChinese: {
-		MsgServiceDown:  "读卡器服务未运行,正在重试……",
-		MsgNoReader:     "未连接读卡器,请插入读卡器。",
-		MsgPresentPhone: "就绪,请顾客出示手机。",
-		MsgCardOnReader: "手机已放在读卡器上。",
-	},
-}
 
 // Text gives the message in the language asked for, falling back to
 // English, and to the key itself if a translation is missing.
@@ -42,4 +28,70 @@ func (m Message) Text(lang string) string {
 		return s
 	}
 	return string(m)
+}
+
+// Textf fills the message's verbs (fmt) with args.
+func (m Message) Textf(lang string, args ...any) string { return fmt.Sprintf(m.Text(lang), args...) }
+
+// ReasonText is a kernel's reason in the desk's language.
+func ReasonText(r emv.Reason, lang string) string {
+	if lang != English {
+		if s, ok := reasons[lang][r.Code]; ok {
+			return s
+		}
+	}
+	if r.Text != "" {
+		return r.Text
+	}
+	return r.Code
+}
+
+// Explain turns an error of the desk's use cases into a sentence for the
+// person at the desk; the details stay in the error, for the log.
+func Explain(err error, lang string) string {
+	var limit *LimitError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &limit):
+		return MsgOverLimit.Textf(lang, limitText(limit, lang))
+	case errors.Is(err, ErrLocked):
+		return MsgLocked.Text(lang)
+	case errors.Is(err, ErrWrongPIN):
+		return MsgWrongPIN.Text(lang)
+	case errors.Is(err, ErrRole):
+		return MsgNotAllowed.Text(lang)
+	case errors.Is(err, ErrFirstAdmin):
+		return MsgFirstAdmin.Text(lang)
+	case errors.Is(err, ErrNotVoidable):
+		return MsgNotVoidable.Text(lang)
+	case errors.Is(err, context.Canceled):
+		return ReasonText(emv.ReasonCancelled, lang)
+	case errors.Is(err, context.DeadlineExceeded):
+		return MsgNoPhone.Text(lang)
+	case errors.Is(err, ErrNoReader):
+		return MsgNoReader.Text(lang)
+	}
+	return MsgSomethingWrong.Text(lang)
+}
+
+// limitText is a limit refusal in the desk's language.
+func limitText(l *LimitError, lang string) string {
+	if lang == English {
+		return l.Text
+	}
+	if m, ok := limitMessages[l.Limit]; ok {
+		return m.Text(lang)
+	}
+	return l.Text
+}
+
+// ErrNoReader says the card reader service or every reader is gone.
+var ErrNoReader = errors.New("no card reader")
+
+var limitMessages = map[string]Message{
+	"per_purchase":   MsgLimitPerPurchase,
+	"pending_amount": MsgLimitPendingAmount,
+	"pending_count":  MsgLimitPendingCount,
+	"oldest_pending": MsgLimitOldest,
 }

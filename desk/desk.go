@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"time"
 
 	"lingqian/app"
 	"lingqian/assets"
@@ -28,10 +26,10 @@ const (
 	SettingTerminal      = "terminal_id"
 	SettingMerchant      = "merchant_id"
 	SettingMerchantName  = "merchant_name"
-	SettingLimitPurchase = "limit_per_purchase"
-	SettingLimitAmount   = "limit_pending_amount"
-	SettingLimitCount    = "limit_pending_count"
-	SettingLimitAge      = "limit_oldest_pending_hours"
+	SettingLimitPurchase = app.SettingLimitPurchase
+	SettingLimitAmount   = app.SettingLimitAmount
+	SettingLimitCount    = app.SettingLimitCount
+	SettingLimitAge      = app.SettingLimitAge
 )
 
 // Desk is an opened data folder: the database and what the desk is.
@@ -104,38 +102,9 @@ func newTerminalID() (string, error) {
 	return fmt.Sprintf("T%07d", n), nil
 }
 
-// limits reads the offline limits, with defaults a small shop can live with.
+// Limits reads the offline limits.
 func (d *Desk) Limits(ctx context.Context) (app.Limits, error) {
-	l := app.Limits{PerPurchase: 100000, PendingAmount: 5_000_000, PendingCount: 2000, OldestPending: 7 * 24 * time.Hour}
-	read := func(key string, set func(int64)) error {
-		v, err := d.DB.Setting(ctx, key)
-		if errors.Is(err, app.ErrNotFound) || (err == nil && v == "") {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return fmt.Errorf("setting %s = %q is not a number", key, v)
-		}
-		set(n)
-		return nil
-	}
-	for _, r := range []struct {
-		key string
-		set func(int64)
-	}{
-		{SettingLimitPurchase, func(n int64) { l.PerPurchase = app.Money(n) }},
-		{SettingLimitAmount, func(n int64) { l.PendingAmount = app.Money(n) }},
-		{SettingLimitCount, func(n int64) { l.PendingCount = int(n) }},
-		{SettingLimitAge, func(n int64) { l.OldestPending = time.Duration(n) * time.Hour }},
-	} {
-		if err := read(r.key, r.set); err != nil {
-			return l, err
-		}
-	}
-	return l, nil
+	return app.Settings{Store: d.DB}.Limits(ctx)
 }
 
 // caKeys are the embedded defaults, the keys the bank pushed (capk.json
@@ -222,4 +191,23 @@ func (d *Desk) Checkout(ctx context.Context, reader, capk string) (*app.Checkout
 	co := &app.Checkout{Journal: d.DB, Audit: d.DB, Kernel: k, Reader: PCSCReader{pcsc: pcsc, reader: reader},
 		Terminal: d.Terminal, Merchant: d.Merchant, Limits: limits}
 	return co, func() { pcsc.Close() }, nil
+}
+
+// ChosenReader is the checkout's reader as the settings choose it, read
+// at each sale: one reader by name, or every reader.
+func (d *Desk) ChosenReader(s app.Settings) app.Reader {
+	return chosenReader{pcsc: device.NewPCSC(), settings: s}
+}
+
+type chosenReader struct {
+	pcsc     *device.PCSC
+	settings app.Settings
+}
+
+func (r chosenReader) Tap(ctx context.Context) (app.Card, error) {
+	name, err := r.settings.Reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return PCSCReader{pcsc: r.pcsc, reader: name}.Tap(ctx)
 }

@@ -3,6 +3,11 @@
 package ui
 
 import (
+	"context"
+	"log"
+	"sync"
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -11,70 +16,190 @@ import (
 	"lingqian/app"
 )
 
-// Desk is the cashier's main window.
-type Desk struct {
-	Window fyne.Window
-
-	board   *app.ReaderBoard
-	lang    string
-	status  *widget.Label
-	readers *widget.List
-	rows    []app.ReaderStatus
+// Services are the desk's use cases the window shows.
+type Services struct {
+	Staff      *app.Staff
+	Checkout   *app.Checkout
+	Sales      *app.Sales
+	Forwarding *app.Forwarding
+	Settings   app.Settings
+	Reports    *app.EndOfDay
+	Board      *app.ReaderBoard
+	// Print sends receipt lines to the OS's printer; nil when none is set up.
+	Print func(title string, lines []string) error
+	// AfterSale runs when a sale was recorded (the forwarder's wake-up).
+	AfterSale func()
+	// DemoTap presents the demo phone once; nil outside demo mode.
+	DemoTap func(ctx context.Context) error
+	// Log gets one line per event worth keeping; nil: the standard logger.
+	Log func(format string, args ...any)
 }
 
-// NewDesk builds the main window over the reader board. Call Refresh
-// (on the Fyne thread) whenever the board changes.
-func NewDesk(a fyne.App, board *app.ReaderBoard, lang string) *Desk {
-	d := &Desk{board: board, lang: lang}
+// Desk is the desk's main window.
+type Desk struct {
+	Window fyne.Window
+	app    fyne.App
+	svc    Services
+	lang   string
+
+	mu       sync.Mutex
+	operator *app.Operator
+	lastUsed time.Time
+
+	signIn   *signInScreen
+	checkout *checkoutScreen
+	journal  *journalScreen
+	eod      *endOfDayScreen
+	settings *settingsScreen
+	banner   *banner
+	tabs     *container.AppTabs
+	who      *widget.Label
+	main     fyne.CanvasObject
+}
+
+// NewDesk builds the window at sign-in.
+func NewDesk(a fyne.App, svc Services, lang string) *Desk {
+	d := &Desk{app: a, svc: svc, lang: lang, lastUsed: time.Now()}
+	if d.svc.Log == nil {
+		d.svc.Log = log.Printf
+	}
 	d.Window = a.NewWindow("Lingqian 零钱")
+	d.signIn = newSignIn(d)
+	d.checkout = newCheckout(d)
+	d.journal = newJournal(d)
+	d.eod = newEndOfDay(d)
+	d.settings = newSettings(d)
+	d.banner = newBanner(d)
 
-	d.status = widget.NewLabel("")
-	d.status.Wrapping = fyne.TextWrapWord
-	d.status.TextStyle = fyne.TextStyle{Bold: true}
-	d.status.SizeName = theme.SizeNameSubHeadingText
-
-	d.readers = widget.NewList(
-		func() int { return len(d.rows) },
-		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, widget.NewIcon(theme.RadioButtonIcon()), nil, widget.NewLabel(""))
-		},
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			row := o.(*fyne.Container)
-			label := row.Objects[0].(*widget.Label)
-			icon := row.Objects[1].(*widget.Icon)
-			r := d.rows[i]
-			label.SetText(r.Name)
-			if r.Card {
-				icon.SetResource(theme.RadioButtonCheckedIcon())
-			} else {
-				icon.SetResource(theme.RadioButtonIcon())
-			}
-		},
+	d.tabs = container.NewAppTabs(
+		container.NewTabItem(d.t(app.MsgTabCheckout), d.checkout.content),
+		container.NewTabItem(d.t(app.MsgTabForwarding), d.journal.content),
+		container.NewTabItem(d.t(app.MsgTabEndOfDay), d.eod.content),
+		container.NewTabItem(d.t(app.MsgTabTeller), container.NewPadded(widget.NewLabelWithStyle(d.t(app.MsgTellerOnly), fyne.TextAlignLeading, fyne.TextStyle{}))),
+		container.NewTabItem(d.t(app.MsgTabSettings), d.settings.content),
 	)
+	d.tabs.OnSelected = func(*container.TabItem) { d.onTab() }
+	d.who = widget.NewLabel("")
+	signOut := widget.NewButtonWithIcon(d.t(app.MsgSignOut), theme.LogoutIcon(), func() { d.SignOut("") })
+	d.main = container.NewBorder(d.banner.content, container.NewBorder(nil, nil, nil, signOut, d.who), nil, nil, d.tabs)
 
-	heading := widget.NewLabelWithStyle(readersHeading(lang), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	d.Window.SetContent(container.NewBorder(
-		container.NewVBox(d.status, widget.NewSeparator(), heading), nil, nil, nil,
-		d.readers,
-	))
-	d.Window.Resize(fyne.NewSize(640, 420))
-	d.Refresh()
+	d.Window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { d.key(ev) })
+	d.Window.SetContent(d.signIn.content)
+	d.Window.Resize(fyne.NewSize(1000, 620))
+	d.signIn.show("")
 	return d
 }
 
-// Refresh shows the board's current state. It must run on the Fyne thread.
-func (d *Desk) Refresh() {
-	d.status.SetText(d.board.Message().Text(d.lang))
-	d.rows = d.board.Readers()
-	d.readers.Refresh()
+func (d *Desk) t(m app.Message) string               { return m.Text(d.lang) }
+func (d *Desk) tf(m app.Message, args ...any) string { return m.Textf(d.lang, args...) }
+
+// Operator is who is signed in, or nil.
+func (d *Desk) Operator() *app.Operator {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.operator
 }
 
-// StatusText is the sentence the cashier reads at the top of the window.
-func (d *Desk) StatusText() string { return d.status.Text }
+// touch records that someone used the desk, for the idle lock.
+func (d *Desk) touch() {
+	d.mu.Lock()
+	d.lastUsed = time.Now()
+	d.mu.Unlock()
+}
 
-func readersHeading(lang string) string {
-	if lang == app.SimplifiedChinese {
-		return "读卡器"
+// signedIn opens the desk for an operator. Fyne goroutine.
+func (d *Desk) signedIn(op app.Operator) {
+	d.who.SetText(d.tf(app.MsgSignedInAs, op.ID, op.Role))
+	d.Window.SetContent(d.main)
+	d.tabs.SelectIndex(0)
+	d.checkout.reset()
+	d.mu.Lock()
+	d.operator, d.lastUsed = &op, time.Now()
+	d.mu.Unlock()
+	d.checkout.focus()
+	d.banner.refresh()
+	d.svc.Log("signin: %s (%s)", op.ID, op.Role)
+}
+
+// SignOut locks the desk: back to sign-in, saying why. Fyne goroutine.
+func (d *Desk) SignOut(why string) {
+	d.checkout.cancel()
+	d.mu.Lock()
+	d.operator = nil
+	d.mu.Unlock()
+	d.Window.SetContent(d.signIn.content)
+	d.signIn.show(why)
+}
+
+// CheckIdle locks the desk when nobody used it for the idle-lock time.
+// Fyne goroutine; the window's ticker calls it.
+func (d *Desk) CheckIdle(limit time.Duration) {
+	d.mu.Lock()
+	idle, in := time.Since(d.lastUsed), d.operator != nil
+	d.mu.Unlock()
+	if !in || limit <= 0 || idle < limit || d.checkout.busy() {
+		return
 	}
-	return "Card readers"
+	d.SignOut(d.tf(app.MsgIdleLocked, int(limit/time.Minute)))
+}
+
+// key handles the desk's keys wherever the focus is: F2–F6 switch screens,
+// F9 taps the demo phone. It says whether it used the key.
+func (d *Desk) key(ev *fyne.KeyEvent) bool {
+	d.touch()
+	if d.Operator() == nil {
+		return false
+	}
+	screens := map[fyne.KeyName]int{fyne.KeyF2: 0, fyne.KeyF3: 1, fyne.KeyF4: 2, fyne.KeyF5: 3, fyne.KeyF6: 4}
+	if i, ok := screens[ev.Name]; ok {
+		d.tabs.SelectIndex(i)
+		return true
+	}
+	if ev.Name == fyne.KeyF9 && d.svc.DemoTap != nil {
+		d.checkout.demoTap()
+		return true
+	}
+	if d.tabs.SelectedIndex() == 0 {
+		return d.checkout.key(ev)
+	}
+	return false
+}
+
+// Screen is the index of the screen shown: 0 checkout … 4 settings.
+func (d *Desk) Screen() int { return d.tabs.SelectedIndex() }
+
+func (d *Desk) onTab() {
+	d.touch()
+	switch d.tabs.SelectedIndex() {
+	case 0:
+		d.checkout.focus()
+	case 1:
+		d.journal.refresh()
+	case 2:
+		d.eod.refresh()
+	case 4:
+		d.settings.refresh()
+	}
+}
+
+// RefreshReaders shows the readers' state. Fyne goroutine.
+func (d *Desk) RefreshReaders() { d.checkout.refreshReaders(); d.settings.refreshReaders() }
+
+// RefreshBanner reads the forwarding state again (off the Fyne goroutine).
+func (d *Desk) RefreshBanner() { d.banner.refresh() }
+
+// SalesChanged is called when the journal changed under the window.
+func (d *Desk) SalesChanged() {
+	d.banner.refresh()
+	if d.tabs.SelectedIndex() == 1 {
+		d.journal.refresh()
+	}
+}
+
+// background runs work off the Fyne goroutine and shows its result on it.
+func background[T any](work func() (T, error), show func(T, error)) {
+	go func() {
+		v, err := work()
+		fyne.Do(func() { show(v, err) })
+	}()
 }

@@ -5,25 +5,20 @@ package cli
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
-	fyneapp "fyne.io/fyne/v2/app"
-
-	"fyne.io/fyne/v2"
-
 	"lingqian/app"
 	"lingqian/device"
-	"lingqian/ui"
 )
 
 const usage = `lingqian — offline e-cash desk
 
 Usage:
-  lingqian [--lang en|zh-Hans]               open the desk
+  lingqian [--data DIR] [--capk FILE] [--lang en|zh-Hans]
+                                             open the desk's window
   lingqian charge --amount 12.50 [--json]    one purchase, headless (exit 0 approved, 3 declined, 2 error)
   lingqian void --seq N --by SUPERVISOR --reason TEXT
   lingqian report --x|--z [--format text|csv|json]
@@ -68,36 +63,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "lingqian: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	fs := flag.NewFlagSet("lingqian", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	lang := fs.String("lang", defaultLanguage(), "language: en or zh-Hans")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	return openWindow(ctx, *lang)
-}
-
-func openWindow(ctx context.Context, lang string) int {
-	a := fyneapp.NewWithID("cn.lingqian.desk")
-	board := app.NewReaderBoard()
-	desk := ui.NewDesk(a, board, lang)
-
-	readers := device.NewPCSC()
-	defer readers.Close()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		for e := range readers.Watch(ctx) {
-			board.Apply(e)
-			fyne.Do(desk.Refresh)
-		}
-	}()
-	go func() {
-		<-ctx.Done()
-		fyne.Do(a.Quit)
-	}()
-	desk.Window.ShowAndRun()
-	return 0
+	return openWindow(ctx, args, stderr)
 }
 
 func listReaders(ctx context.Context, stdout, stderr io.Writer) int {

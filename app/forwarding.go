@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// ForwardEvent is what the forwarder reports, in the desk's words.
+type ForwardEvent struct {
+	At time.Time
+	// Done: a pass ended; otherwise a batch was answered mid-pass.
+	Done bool
+	// Reached: the bank answered during this pass or batch.
+	Reached bool
+	// Sent, Posted and Rejected count the pass so far.
+	Sent, Posted, Rejected int
+	// Err is why the pass fell short, for the log; nil when it did not.
+	Err error
+}
+
+// Forwarder is the background forwarding the banner can start.
+type Forwarder interface {
+	// ForwardNow asks for a pass at once; it never blocks.
+	ForwardNow()
+}
+
+// PendingJournal is what the banner needs of the journal.
+type PendingJournal interface {
+	Pending(ctx context.Context) (Pending, error)
+}
+
+// Banner is what every screen shows about forwarding.
+type Banner struct {
+	Enrolled    bool // the desk has a bank to forward to
+	Online      bool // the bank answered the last pass
+	LastContact time.Time
+	Pending     Pending
+	// Oldest is how long the oldest pending sale has waited.
+	Oldest time.Duration
+	Limits Limits
+	// What the offline limits still allow; negative never (0 at the limit).
+	LeftAmount Money
+	LeftCount  int
+	LeftAge    time.Duration
+	// Busy: a pass is running; Sent and Posted are its progress.
+	Busy         bool
+	Sent, Posted int
+	Failed       bool // the last pass fell short
+}
+
+// Forwarding keeps the forwarding state for the banner and starts passes.
+// Apply is called from the forwarder's goroutine, Banner from any.
+type Forwarding struct {
+	Journal   PendingJournal
+	Settings  Settings
+	Forwarder Forwarder // nil on a desk not enrolled
+	Now       func() time.Time
+
+	mu    sync.Mutex
+	state Banner
+}
+
+// Apply records one event of the forwarder.
+func (f *Forwarding) Apply(ev ForwardEvent) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ev.Reached {
+		f.state.Online, f.state.LastContact = true, ev.At
+	}
+	f.state.Busy, f.state.Sent, f.state.Posted = !ev.Done, ev.Sent, ev.Posted
+	if ev.Done {
+		f.state.Failed = ev.Err != nil
+		if ev.Err != nil && !ev.Reached {
+			f.state.Online = false
+		}
+	}
+}
+
+// ForwardNow starts a pass; it says false when the desk has no bank.
+func (f *Forwarding) ForwardNow() bool {
+	if f.Forwarder == nil {
+		return false
+	}
+	f.mu.Lock()
+	f.state.Busy, f.state.Sent, f.state.Posted = true, 0, 0
+	f.mu.Unlock()
+	f.Forwarder.ForwardNow()
+	return true
+}
+
+// Banner reads the journal and the limits and gives the banner's state.
+func (f *Forwarding) Banner(ctx context.Context) (Banner, error) {
+	f.mu.Lock()
+	b := f.state
+	f.mu.Unlock()
+	b.Enrolled = f.Forwarder != nil
+	var err error
+	if b.Pending, err = f.Journal.Pending(ctx); err != nil {
+		return b, err
+	}
+	if b.Limits, err = f.Settings.Limits(ctx); err != nil {
+		return b, err
+	}
+	now := time.Now()
+	if f.Now != nil {
+		now = f.Now()
+	}
+	if !b.Pending.Oldest.IsZero() {
+		b.Oldest = max(now.Sub(b.Pending.Oldest), 0)
+	}
+	l := b.Limits
+	b.LeftAmount = max(l.PendingAmount-b.Pending.Amount, 0)
+	b.LeftCount = max(l.PendingCount-b.Pending.Count, 0)
+	b.LeftAge = l.OldestPending
+	if !b.Pending.Oldest.IsZero() {
+		b.LeftAge = max(l.OldestPending-b.Oldest, 0)
+	}
+	return b, nil
+}

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"lingqian/app"
+	"lingqian/desk"
+	"lingqian/device"
+	desksync "lingqian/sync"
+	"lingqian/ui"
+	"lingqian/wallet"
+)
+
+// openWindow opens the desk's window on its data folder: the checkout over
+// PC/SC, the readers watched, and the forwarder running in the background
+// when the desk is enrolled.
+func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("lingqian", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	lang := fs.String("lang", defaultLanguage(), "language: en or zh-Hans")
+	dataDir := fs.String("data", "", "the desk's data folder")
+	capk := fs.String("capk", "", "extra CA public key file (JSON)")
+	demoPhone := fs.String("demo-phone", "", "demo only: a wallet file the window can tap on the vpcd reader")
+	demoVPCD := fs.String("demo-vpcd", "127.0.0.1:35963", "demo only: the vpcd reader slot the demo phone taps")
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	if *lang != app.English && *lang != app.SimplifiedChinese {
+		fmt.Fprintf(stderr, "lingqian: language %q: use en or zh-Hans\n", *lang)
+		return exitError
+	}
+	logger := log.New(stderr, "lingqian: ", log.LstdFlags)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	d, err := desk.Open(ctx, *dataDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "lingqian: %v\n", err)
+		return exitError
+	}
+	defer d.Close()
+	svc, closeSvc, err := services(ctx, d, *capk, logger)
+	if err != nil {
+		fmt.Fprintf(stderr, "lingqian: %v\n", err)
+		return exitError
+	}
+	defer closeSvc()
+	if *demoPhone != "" {
+		svc.DemoTap = demoTap(*demoPhone, *demoVPCD)
+	}
+
+	a := fyneapp.NewWithID("cn.lingqian.desk")
+	var window *ui.Desk
+	var forwarder *desksync.Forwarder
+	if d.Enrolled(ctx) {
+		client, err := d.BankClient(desksync.DefaultRetries)
+		if err != nil {
+			logger.Printf("forwarding off: %v", err)
+		} else {
+			forwarder = desksync.NewForwarder(client, d.DB, desksync.Options{Dir: d.Dir})
+			svc.Forwarding.Forwarder = forwarder
+			svc.AfterSale = forwarder.Notify
+		}
+	}
+	window = ui.NewDesk(a, svc, *lang)
+
+	if forwarder != nil {
+		go func() {
+			if err := forwarder.Run(ctx); err != nil && ctx.Err() == nil {
+				logger.Printf("forwarder stopped: %v", err)
+			}
+		}()
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case ev := <-forwarder.Events():
+					svc.Forwarding.Apply(forwardEvent(ev))
+					if err := ev.Err(); err != nil && ev.Kind == desksync.EventPass {
+						logger.Printf("forwarding: %v", err)
+					}
+					fyne.Do(window.SalesChanged)
+				}
+			}
+		}()
+	}
+	watch := device.NewPCSC()
+	defer watch.Close()
+	go func() {
+		for e := range watch.Watch(ctx) {
+			svc.Board.Apply(e)
+			fyne.Do(window.RefreshReaders)
+		}
+	}()
+	go func() { // the banner's ages and the idle lock
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				idle, err := svc.Settings.IdleLock(ctx)
+				if err != nil {
+					logger.Printf("idle lock: %v", err)
+				}
+				fyne.Do(func() { window.RefreshBanner(); window.CheckIdle(idle) })
+			}
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	window.Window.ShowAndRun()
+	return 0
+}
+
+// services wires the desk's use cases over its data folder.
+func services(ctx context.Context, d *desk.Desk, capk string, logger *log.Logger) (ui.Services, func(), error) {
+	co, closeReader, err := d.Checkout(ctx, "", capk)
+	if err != nil {
+		return ui.Services{}, nil, err
+	}
+	settings := app.Settings{Store: d.DB}
+	co.Reader = d.ChosenReader(settings)
+	svc := ui.Services{
+		Staff:      &app.Staff{Store: d.DB, Audit: d.DB},
+		Checkout:   co,
+		Sales:      &app.Sales{Journal: d.DB, MerchantName: d.Name},
+		Forwarding: &app.Forwarding{Journal: d.DB, Settings: settings},
+		Settings:   settings,
+		Reports:    &app.EndOfDay{Store: d.DB, Terminal: d.Terminal, Merchant: d.Merchant},
+		Board:      app.NewReaderBoard(),
+		Print:      desk.Print,
+		Log:        logger.Printf,
+	}
+	return svc, closeReader, nil
+}
+
+// forwardEvent says a forwarder's event in the desk's words.
+func forwardEvent(ev desksync.Event) app.ForwardEvent {
+	p := ev.Progress
+	posted := p.ByState[app.StatePosted].Count + p.ByState[app.StateDuplicate].Count
+	out := app.ForwardEvent{At: ev.At, Done: ev.Kind == desksync.EventPass, Sent: p.Sent, Posted: posted, Rejected: p.Rejected, Err: ev.Err()}
+	out.Reached = ev.Kind == desksync.EventBatch || ev.Report != nil || (ev.ForwardErr == nil || !desksync.Unavailable(ev.ForwardErr)) && ev.ReconcileErr == nil
+	return out
+}
+
+// demoTap presents the demo wallet once on the vpcd reader, as the
+// customer's phone would: for demonstrations only.
+func demoTap(walletPath, addr string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		w, err := wallet.Open(walletPath)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		_, err = wallet.Tap(ctx, addr, w, wallet.Faults{}, true)
+		return err
+	}
+}

@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lingqian/app"
+)
+
+// banner is on every screen: the bank online or not, what is pending, what
+// the offline limits still allow, and Forward now with its progress.
+type banner struct {
+	d       *Desk
+	content fyne.CanvasObject
+	bank    *widget.Label
+	pending *widget.Label
+	limits  *widget.Label
+	forward *widget.Button
+	bar     *widget.ProgressBarInfinite
+	state   app.Banner
+}
+
+func newBanner(d *Desk) *banner {
+	b := &banner{d: d}
+	b.bank = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	b.pending = widget.NewLabel("")
+	b.limits = widget.NewLabel("")
+	b.forward = widget.NewButtonWithIcon(d.t(app.MsgForwardNow), theme.UploadIcon(), func() { d.touch(); b.forwardNow() })
+	b.bar = widget.NewProgressBarInfinite()
+	b.bar.Stop()
+	b.bar.Hide()
+	line := container.NewHBox(b.bank, widget.NewSeparator(), b.pending, widget.NewSeparator(), b.limits)
+	b.content = container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(b.bar, b.forward), line), widget.NewSeparator())
+	return b
+}
+
+// refresh reads the state off the Fyne goroutine and shows it.
+func (b *banner) refresh() {
+	background(func() (app.Banner, error) {
+		if b.d.svc.Forwarding == nil {
+			return app.Banner{}, nil
+		}
+		return b.d.svc.Forwarding.Banner(context.Background())
+	}, func(s app.Banner, err error) {
+		if err != nil {
+			b.d.svc.Log("banner: %v", err)
+			return
+		}
+		b.show(s)
+	})
+}
+
+func (b *banner) show(s app.Banner) {
+	d := b.d
+	b.state = s
+	switch {
+	case !s.Enrolled:
+		b.bank.SetText("○ " + d.t(app.MsgBankNone))
+		b.forward.Disable()
+	case s.Online:
+		b.bank.SetText("● " + d.t(app.MsgBankOnline))
+		b.forward.Enable()
+	default:
+		b.bank.SetText("○ " + d.t(app.MsgBankOffline))
+		b.forward.Enable()
+	}
+	if s.Pending.Count == 0 {
+		b.pending.SetText(d.t(app.MsgNothingPending))
+	} else {
+		b.pending.SetText(d.tf(app.MsgPending, s.Pending.Count, app.FormatMoney(s.Pending.Amount)) + ", " +
+			d.tf(app.MsgOldestPending, age(s.Oldest, d.lang)))
+	}
+	b.limits.SetText(d.tf(app.MsgLimitsLeft, app.FormatMoney(s.LeftAmount), s.LeftCount, age(s.LeftAge, d.lang)))
+	if s.Busy {
+		b.bar.Show()
+		b.bar.Start()
+		b.forward.SetText(d.tf(app.MsgForwarding, s.Sent, s.Posted))
+	} else {
+		b.bar.Stop()
+		b.bar.Hide()
+		b.forward.SetText(d.t(app.MsgForwardNow))
+	}
+}
+
+func (b *banner) forwardNow() {
+	if b.d.svc.Forwarding == nil || !b.d.svc.Forwarding.ForwardNow() {
+		return
+	}
+	b.refresh()
+}
+
+// Text is the banner as a person reads it.
+func (b *banner) Text() string {
+	return b.bank.Text + " | " + b.pending.Text + " | " + b.limits.Text + " | " + b.forward.Text
+}
+
+// age says a duration the way a shop owner would: 3 min, 5 h, 2 d.
+func age(d time.Duration, lang string) string {
+	units := []struct {
+		d      time.Duration
+		en, zh string
+	}{{24 * time.Hour, "d", "天"}, {time.Hour, "h", "小时"}, {time.Minute, "min", "分钟"}}
+	for _, u := range units {
+		if d >= u.d {
+			if lang == app.SimplifiedChinese {
+				return fmt.Sprintf("%d %s", d/u.d, u.zh)
+			}
+			return fmt.Sprintf("%d %s", d/u.d, u.en)
+		}
+	}
+	if lang == app.SimplifiedChinese {
+		return "不到 1 分钟"
+	}
+	return "< 1 min"
+}

@@ -1,0 +1,162 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lingqian/app"
+)
+
+// receiptView shows a sale's receipt with Print and Void.
+type receiptView struct {
+	d       *Desk
+	content *fyne.Container
+	text    *widget.Label
+	voidB   *widget.Button
+	seq     int64
+	lines   []string
+}
+
+func newReceiptView(d *Desk) *receiptView {
+	r := &receiptView{d: d}
+	r.text = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	printB := widget.NewButtonWithIcon(d.t(app.MsgPrint), theme.DocumentPrintIcon(), func() { d.touch(); r.print() })
+	r.voidB = widget.NewButtonWithIcon(d.t(app.MsgVoid), theme.ContentUndoIcon(), func() {
+		d.touch()
+		d.askVoid(r.seq, func() { r.show(r.seq) })
+	})
+	r.content = container.NewVBox(widget.NewSeparator(), r.text, container.NewHBox(printB, r.voidB))
+	r.content.Hide()
+	return r
+}
+
+func (r *receiptView) hide() { r.content.Hide(); r.seq = 0 }
+
+// show loads the receipt of entry seq from the journal.
+func (r *receiptView) show(seq int64) {
+	if seq == 0 {
+		r.hide()
+		return
+	}
+	r.seq = seq
+	background(func() (app.Receipt, error) {
+		return r.d.svc.Sales.Receipt(context.Background(), seq, false)
+	}, func(rc app.Receipt, err error) {
+		if err != nil || r.seq != seq {
+			if err != nil {
+				r.d.svc.Log("receipt %d: %v", seq, err)
+			}
+			return
+		}
+		r.lines = rc.Lines(r.d.lang)
+		r.text.SetText(strings.Join(r.lines, "\n"))
+		if rc.Voided {
+			r.voidB.Disable()
+		} else {
+			r.voidB.Enable()
+		}
+		r.content.Show()
+	})
+}
+
+// Text is the receipt shown.
+func (r *receiptView) Text() string { return r.text.Text }
+
+func (r *receiptView) print() { r.d.print(fmt.Sprintf("receipt-%d", r.seq), r.lines) }
+
+// print sends lines to the OS's printer, off the Fyne goroutine.
+func (d *Desk) print(title string, lines []string) {
+	if d.svc.Print == nil || len(lines) == 0 {
+		return
+	}
+	background(func() (struct{}, error) { return struct{}{}, d.svc.Print(title, lines) },
+		func(_ struct{}, err error) {
+			if err != nil {
+				d.svc.Log("print %s: %v", title, err)
+				dialog.ShowInformation(d.t(app.MsgPrint), err.Error(), d.Window)
+				return
+			}
+			dialog.ShowInformation(d.t(app.MsgPrint), d.t(app.MsgPrinted), d.Window)
+		})
+}
+
+// supervisorForm asks for a supervisor's id and PIN (and more fields),
+// checks them off the Fyne goroutine and runs then with the supervisor.
+func (d *Desk) supervisorForm(title string, extra []*widget.FormItem, then func(sup app.Operator) error, done func(error)) {
+	id, pin := newKeyEntry(nil), newKeyEntry(nil)
+	pin.Password = true
+	items := append([]*widget.FormItem{widget.NewFormItem(d.t(app.MsgSupervisor), id), widget.NewFormItem(d.t(app.MsgPIN), pin)}, extra...)
+	dlg := dialog.NewForm(title, d.t(app.MsgSignIn), d.t(app.MsgCancel), items, func(ok bool) {
+		d.touch()
+		if !ok {
+			return
+		}
+		background(func() (struct{}, error) {
+			sup, err := d.svc.Staff.Authorise(context.Background(), id.Text, pin.Text, app.RoleSupervisor)
+			if err != nil {
+				return struct{}{}, err
+			}
+			return struct{}{}, then(sup)
+		}, func(_ struct{}, err error) { done(err) })
+	}, d.Window)
+	dlg.Resize(fyne.NewSize(420, 0))
+	dlg.Show()
+	d.Window.Canvas().Focus(id)
+}
+
+// askVoid voids sale seq with a supervisor's PIN and a reason.
+func (d *Desk) askVoid(seq int64, after func()) {
+	if seq == 0 {
+		return
+	}
+	reason := newKeyEntry(nil)
+	d.supervisorForm(d.tf(app.MsgVoidTitle, seq), []*widget.FormItem{widget.NewFormItem(d.t(app.MsgVoidReason), reason)},
+		func(sup app.Operator) error {
+			why := strings.TrimSpace(reason.Text)
+			if why == "" {
+				why = "voided at the desk"
+			}
+			_, err := d.svc.Checkout.Void(context.Background(), seq, sup, why)
+			if err == nil {
+				d.svc.Log("void: sale %d voided by %s: %s", seq, sup.ID, why)
+			}
+			return err
+		},
+		func(err error) {
+			if err != nil {
+				d.svc.Log("void %d: %v", seq, err)
+				dialog.ShowInformation(d.t(app.MsgVoid), app.Explain(err, d.lang), d.Window)
+				return
+			}
+			dialog.ShowInformation(d.t(app.MsgVoid), d.tf(app.MsgVoidDone, seq), d.Window)
+			d.SalesChanged()
+			if after != nil {
+				after()
+			}
+		})
+}
+
+// askOverride lets a supervisor allow the refused sale past an offline limit.
+func (c *checkoutScreen) askOverride() {
+	sale := c.pending
+	var sup app.Operator
+	c.d.supervisorForm(c.d.t(app.MsgSupervisorPass), nil, func(s app.Operator) error { sup = s; return nil },
+		func(err error) {
+			if err != nil {
+				c.reason.SetText(app.Explain(err, c.d.lang))
+				return
+			}
+			sale.Override = &sup
+			c.start(sale)
+		})
+}
+
+func errorsAsLimit(err error) bool { return errors.Is(err, app.ErrLimit) }
