@@ -9,6 +9,7 @@ packages=(
   pcscd libpcsclite-dev                            # the PC/SC service and its client library
   vsmartcard-vpcd                                  # virtual reader driver: the phone's way in
   xvfb fonts-noto-cjk                              # a display for tests and demos; Chinese text
+  xdotool imagemagick                              # the window tests' keyboard and screenshots
   sqlite3 ca-certificates
   "$@"
 )
