@@ -95,3 +95,24 @@ var limitMessages = map[string]Message{
 	"pending_count":  MsgLimitPendingCount,
 	"oldest_pending": MsgLimitOldest,
 }
+
+// AllMessages lists every key, for the check that each has every language.
+func AllMessages() []Message {
+	seen := map[Message]bool{}
+	var out []Message
+	for _, table := range messages {
+		for m := range table {
+			if !seen[m] {
+				seen[m] = true
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// HasText says whether a key has its own text in lang.
+func HasText(m Message, lang string) bool {
+	_, ok := messages[lang][m]
+	return ok
+}

@@ -19,7 +19,8 @@ const usage = `lingqian — offline e-cash desk
 Usage:
   lingqian [--data DIR] [--capk FILE] [--lang en|zh-Hans]
                                              open the desk's window
-  lingqian charge --amount 12.50 [--json]    one purchase, headless (exit 0 approved, 3 declined, 2 error)
+  lingqian charge --amount 12.50 [--json]    one purchase, headless (exit 0 approved, 3 declined,
+                                             4 an earlier torn sale recovered, this one unpaid, 2 error)
   lingqian void --seq N --by SUPERVISOR --reason TEXT
   lingqian report --x|--z [--format text|csv|json]
   lingqian operator add|list|passwd

@@ -300,18 +300,29 @@ func currencyName(code string) string {
 
 // signIn reads an operator's PIN from the first line of stdin and checks it.
 func signIn(ctx context.Context, d *desk.Desk, id string, stdin io.Reader, stderr io.Writer) (app.Operator, error) {
+	pin, err := readPIN(id, stdin, stderr)
+	if err != nil {
+		return app.Operator{}, err
+	}
+	staff := &app.Staff{Store: d.DB, Audit: d.DB}
+	op, err := staff.SignIn(ctx, id, pin)
+	if err != nil {
+		return app.Operator{}, fmt.Errorf("%s: %w", id, err)
+	}
+	return op, nil
+}
+
+// readPIN reads an operator's PIN from the next line of stdin, asking
+// for it when a person is at a terminal.
+func readPIN(id string, stdin io.Reader, stderr io.Writer) (string, error) {
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
 		fmt.Fprintf(stderr, "PIN for %s: ", id)
 	}
 	pin, err := readLine(stdin)
 	if err != nil {
-		return app.Operator{}, fmt.Errorf("reading the PIN of %s: %w", id, err)
+		return "", fmt.Errorf("reading the PIN of %s: %w", id, err)
 	}
-	op, err := d.DB.Authenticate(ctx, id, pin)
-	if err != nil {
-		return app.Operator{}, fmt.Errorf("%s: %w", id, err)
-	}
-	return op, nil
+	return pin, nil
 }
 
 // readLine reads one line. run hands commands a *bufio.Reader, so what

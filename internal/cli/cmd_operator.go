@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"lingqian/app"
 	"lingqian/desk"
@@ -63,7 +62,8 @@ func operator(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		w.Flush()
 		return 0
 	case "add", "passwd":
-		admin, err := authorise(ctx, d, *by, stdin, stderr)
+		staff := &app.Staff{Store: d.DB, Audit: d.DB}
+		admin, err := authorise(ctx, d, staff, *by, stdin, stderr)
 		if err != nil {
 			return fail(err)
 		}
@@ -73,23 +73,15 @@ func operator(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 		if args[0] == "add" {
 			r := app.Role(*role)
-			if !r.Valid() {
-				return fail(fmt.Errorf("role %q: use cashier, supervisor, teller or admin", *role))
-			}
-			if admin == "" && r != app.RoleAdmin {
-				return fail(fmt.Errorf("the first operator of a desk must be an admin"))
-			}
-			if err := d.DB.AddOperator(ctx, app.Operator{ID: *id, Name: *name, Role: r, Created: time.Now()}, pin); err != nil {
+			if err := staff.Add(ctx, admin, app.Operator{ID: *id, Name: *name, Role: r}, pin); err != nil {
 				return fail(err)
 			}
-			audit(ctx, d, admin, fmt.Sprintf("added operator %s (%s)", *id, r))
 			fmt.Fprintf(stdout, "operator %s added as %s\n", *id, r)
 			return 0
 		}
-		if err := d.DB.SetPIN(ctx, *id, pin); err != nil {
+		if err := staff.SetPIN(ctx, admin, *id, pin); err != nil {
 			return fail(err)
 		}
-		audit(ctx, d, admin, fmt.Sprintf("changed the PIN of %s (unlocked)", *id))
 		fmt.Fprintf(stdout, "PIN of %s changed\n", *id)
 		return 0
 	}
@@ -98,31 +90,22 @@ func operator(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 // authorise checks the admin's PIN, unless the desk has no operator yet.
-// It returns the admin's id, or "" for a desk's very first operator.
-func authorise(ctx context.Context, d *desk.Desk, by string, stdin io.Reader, stderr io.Writer) (string, error) {
-	ops, err := d.DB.Operators(ctx)
-	if err != nil {
-		return "", err
-	}
-	if len(ops) == 0 {
-		return "", nil
+// It returns the admin, or nil for a desk's very first operator.
+func authorise(ctx context.Context, d *desk.Desk, staff *app.Staff, by string, stdin io.Reader, stderr io.Writer) (*app.Operator, error) {
+	first, err := staff.NeedsFirstAdmin(ctx)
+	if err != nil || first {
+		return nil, err
 	}
 	if by == "" {
-		return "", fmt.Errorf("an admin must authorise this: add --by ADMIN")
+		return nil, fmt.Errorf("an admin must authorise this: add --by ADMIN")
 	}
-	op, err := signIn(ctx, d, by, stdin, stderr)
+	pin, err := readPIN(by, stdin, stderr)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if !op.Role.Can(app.RoleAdmin) {
-		return "", fmt.Errorf("%s is a %s: %w", by, op.Role, app.ErrRole)
+	op, err := staff.Authorise(ctx, by, pin, app.RoleAdmin)
+	if err != nil {
+		return nil, err
 	}
-	return op.ID, nil
-}
-
-func audit(ctx context.Context, d *desk.Desk, who, detail string) {
-	if who == "" {
-		who = "system"
-	}
-	_ = d.DB.Record(ctx, app.AuditEvent{At: time.Now(), Operator: who, Action: app.AuditOperator, Detail: detail})
+	return &op, nil
 }

@@ -5,12 +5,12 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
-	"time"
 
 	"lingqian/app"
 	"lingqian/desk"
@@ -43,21 +43,21 @@ func report(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	defer d.Close()
 
+	eod := &app.EndOfDay{Store: d.DB, Terminal: d.Terminal, Merchant: d.Merchant}
 	var r app.Report
 	switch {
 	case *x:
-		r, err = d.DB.XReport(ctx, d.Terminal, d.Merchant, time.Now())
+		r, err = eod.X(ctx)
 	case *number > 0:
-		r, err = d.DB.ZReport(ctx, *number)
+		r, err = eod.Z(ctx, *number)
 	default:
 		var op app.Operator
 		if *by == "" {
 			err = fmt.Errorf("closing the day needs a supervisor: add --by ID")
-		} else if op, err = signIn(ctx, d, *by, stdin, stderr); err == nil && !op.Role.Can(app.RoleSupervisor) {
-			err = fmt.Errorf("%s is a %s: %w", op.ID, op.Role, app.ErrRole)
-		}
-		if err == nil {
-			r, err = d.DB.CloseDay(ctx, op.ID, d.Terminal, d.Merchant, time.Now())
+		} else if op, err = signIn(ctx, d, *by, stdin, stderr); err == nil {
+			if r, err = eod.Close(ctx, op); errors.Is(err, app.ErrRole) {
+				err = fmt.Errorf("%s is a %s: %w", op.ID, op.Role, err)
+			}
 		}
 	}
 	if err != nil {
