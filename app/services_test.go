@@ -83,7 +83,9 @@ func (m *memory) Voided(_ context.Context, seq int64) (bool, error) {
 	}
 	return false, nil
 }
-func (m *memory) State(_ context.Context, seq int64) (app.OutboxState, error) { return m.states[seq], nil }
+func (m *memory) State(_ context.Context, seq int64) (app.OutboxState, error) {
+	return m.states[seq], nil
+}
 
 func TestStaff_TheFirstOperatorIsAnAdminAndOnlyAdminsAddMore(t *testing.T) {
 	ctx := context.Background()
