@@ -116,3 +116,12 @@ func HasText(m Message, lang string) bool {
 	_, ok := messages[lang][m]
 	return ok
 }
+
+// RoleText is a role's name in the desk's language.
+func RoleText(r Role, lang string) string {
+	m := map[Role]Message{RoleCashier: MsgRoleCashier, RoleSupervisor: MsgRoleSupervisor, RoleTeller: MsgRoleTeller, RoleAdmin: MsgRoleAdmin}[r]
+	if m == "" {
+		return string(r)
+	}
+	return m.Text(lang)
+}

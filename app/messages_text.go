@@ -53,6 +53,7 @@ const (
 	MsgBankOffline    Message = "banner.offline"
 	MsgBankNone       Message = "banner.not_enrolled"
 	MsgPending        Message = "banner.pending"
+	MsgPendingOne     Message = "banner.pending_one"
 	MsgOldestPending  Message = "banner.oldest"
 	MsgLimitsLeft     Message = "banner.limits_left"
 	MsgForwardNow     Message = "banner.forward_now"
@@ -97,6 +98,11 @@ const (
 	MsgSettingsSaved Message = "settings.saved"
 	MsgSave          Message = "settings.save"
 	MsgReaderChoice  Message = "settings.reader"
+
+	MsgRoleCashier    Message = "role.cashier"
+	MsgRoleSupervisor Message = "role.supervisor"
+	MsgRoleTeller     Message = "role.teller"
+	MsgRoleAdmin      Message = "role.admin"
 )
 
 var messages = map[string]map[Message]string{
@@ -151,7 +157,8 @@ var messages = map[string]map[Message]string{
 		MsgBankOnline:     "Bank online",
 		MsgBankOffline:    "Bank offline",
 		MsgBankNone:       "No bank (desk not enrolled)",
-		MsgPending:        "Pending: %d sales, %s CNY",
+		MsgPending:        "Pending: %d sales, %s CNY, oldest %s",
+		MsgPendingOne:     "Pending: 1 sale, %s CNY, %s old",
 		MsgOldestPending:  "oldest %s",
 		MsgLimitsLeft:     "Offline limits left: %s CNY, %d sales, %s",
 		MsgForwardNow:     "Forward now",
@@ -196,11 +203,16 @@ var messages = map[string]map[Message]string{
 		MsgSettingsSaved: "Saved.",
 		MsgSave:          "Save",
 		MsgReaderChoice:  "Reader for checkout",
+
+		MsgRoleCashier:    "cashier",
+		MsgRoleSupervisor: "supervisor",
+		MsgRoleTeller:     "teller",
+		MsgRoleAdmin:      "admin",
 	},
 	SimplifiedChinese: {
-		MsgServiceDown:  "读卡器服务未运行,正在重试……",
-		MsgNoReader:     "未连接读卡器,请插入读卡器。",
-		MsgPresentPhone: "就绪,请顾客出示手机。",
+		MsgServiceDown:  "读卡器服务未运行，正在重试……",
+		MsgNoReader:     "未连接读卡器，请插入读卡器。",
+		MsgPresentPhone: "就绪，请顾客出示手机。",
 		MsgCardOnReader: "手机已放在读卡器上。",
 
 		MsgSignInTitle: "登录",
@@ -209,12 +221,12 @@ var messages = map[string]map[Message]string{
 		MsgSignIn:      "登录",
 		MsgSignOut:     "退出登录",
 		MsgWrongPIN:    "操作员或密码错误。连续输错 5 次将锁定该操作员。",
-		MsgLocked:      "该操作员因密码输错次数过多已被锁定,须由管理员重设密码。",
-		MsgIdleLocked:  "收银台空闲 %d 分钟后已自动锁定,请重新登录。",
-		MsgSignedInAs:  "%s(%s)",
+		MsgLocked:      "该操作员因密码输错次数过多已被锁定，须由管理员重设密码。",
+		MsgIdleLocked:  "收银台空闲 %d 分钟后已自动锁定，请重新登录。",
+		MsgSignedInAs:  "%s（%s）",
 		MsgNotAllowed:  "您的角色无权执行此操作。",
 		MsgFirstAdmin:  "收银台的第一个操作员必须是管理员。",
-		MsgNoOperators: "此收银台尚无操作员。请用以下命令添加管理员:lingqian operator add --role admin",
+		MsgNoOperators: "此收银台尚无操作员。请用以下命令添加管理员：lingqian operator add --role admin",
 
 		MsgTabCheckout:   "收银 (F2)",
 		MsgTabForwarding: "上送 (F3)",
@@ -227,33 +239,34 @@ var messages = map[string]map[Message]string{
 		MsgCancel:         "取消 (Esc)",
 		MsgTypeAmount:     "输入金额后按 Enter。",
 		MsgBadAmount:      "请按 12.50 的格式输入金额。",
-		MsgWaitingFor:     "请出示手机:%s 元",
+		MsgWaitingFor:     "请出示手机：%s 元",
 		MsgApproved:       "交易成功",
 		MsgDeclined:       "交易拒绝",
 		MsgNotPaid:        "未付款",
-		MsgRecovered:      "之前的 %s 元已成功支付;本笔 %s 元尚未付款:请再次轻触。",
-		MsgNoPhone:        "未在规定时间内出示手机,未扣款。",
-		MsgOverLimit:      "未扣款:%s",
-		MsgSomethingWrong: "收银台无法完成此操作,未扣款。详情见日志。",
-		MsgNextSale:       "下一笔:请输入金额。",
+		MsgRecovered:      "之前的 %s 元已成功支付;本笔 %s 元尚未付款：请再次轻触。",
+		MsgNoPhone:        "未在规定时间内出示手机，未扣款。",
+		MsgOverLimit:      "未扣款：%s",
+		MsgSomethingWrong: "收银台无法完成此操作，未扣款。详情见日志。",
+		MsgNextSale:       "下一笔：请输入金额。",
 		MsgAllReaders:     "所有读卡器",
 		MsgDemoTap:        "轻触演示手机 (F9)",
 		MsgSupervisorPass: "主管可授权本笔交易超过限额。",
 
 		MsgLimitPerPurchase:   "金额超过单笔脱机限额。",
-		MsgLimitPendingAmount: "未上送银行的金额过多,请先上送。",
-		MsgLimitPendingCount:  "未上送银行的笔数过多,请先上送。",
-		MsgLimitOldest:        "最早一笔未上送的交易时间过久,请先上送。",
+		MsgLimitPendingAmount: "未上送银行的金额过多，请先上送。",
+		MsgLimitPendingCount:  "未上送银行的笔数过多，请先上送。",
+		MsgLimitOldest:        "最早一笔未上送的交易时间过久，请先上送。",
 
 		MsgBankOnline:     "银行在线",
 		MsgBankOffline:    "银行离线",
 		MsgBankNone:       "未连接银行(收银台未注册)",
-		MsgPending:        "待上送:%d 笔,%s 元",
+		MsgPending:        "待上送：%d 笔，%s 元，最早 %s",
+		MsgPendingOne:     "待上送：1 笔，%s 元，已 %s",
 		MsgOldestPending:  "最早 %s",
-		MsgLimitsLeft:     "剩余脱机限额:%s 元,%d 笔,%s",
+		MsgLimitsLeft:     "剩余脱机限额：%s 元，%d 笔，%s",
 		MsgForwardNow:     "立即上送",
-		MsgForwarding:     "上送中:已发送 %d 笔,已入账 %d 笔",
-		MsgForwardFailed:  "上次上送未完成,稍后将自动重试。",
+		MsgForwarding:     "上送中：已发送 %d 笔，已入账 %d 笔",
+		MsgForwardFailed:  "上次上送未完成，稍后将自动重试。",
 		MsgNothingPending: "无待上送交易",
 
 		MsgReceipt:         "收据",
@@ -276,7 +289,7 @@ var messages = map[string]map[Message]string{
 		MsgVoidReason:     "原因",
 		MsgSupervisor:     "主管",
 		MsgVoidDone:       "第 %d 笔交易已撤销。",
-		MsgNotVoidable:    "该交易已上送银行或已撤销,无法在此撤销。",
+		MsgNotVoidable:    "该交易已上送银行或已撤销，无法在此撤销。",
 		MsgJournalTitle:   "交易",
 		MsgJournalEmpty:   "尚无交易。",
 		MsgStateCaptured:  "未上送",
@@ -288,11 +301,16 @@ var messages = map[string]map[Message]string{
 
 		MsgXReport:       "X 报表(当日至今)",
 		MsgRefresh:       "刷新",
-		MsgTellerOnly:    "柜员模式仅适用于银行注册为柜员台的收银台,以及具有柜员角色的操作员。",
-		MsgSettingsIdle:  "空闲多少分钟后锁定(0:不锁定)",
+		MsgTellerOnly:    "柜员模式仅适用于银行注册为柜员台的收银台，以及具有柜员角色的操作员。",
+		MsgSettingsIdle:  "空闲多少分钟后锁定(0：不锁定)",
 		MsgSettingsSaved: "已保存。",
 		MsgSave:          "保存",
 		MsgReaderChoice:  "收银使用的读卡器",
+
+		MsgRoleCashier:    "收银员",
+		MsgRoleSupervisor: "主管",
+		MsgRoleTeller:     "柜员",
+		MsgRoleAdmin:      "管理员",
 	},
 }
 
@@ -300,24 +318,24 @@ var messages = map[string]map[Message]string{
 var reasons = map[string]map[string]string{
 	SimplifiedChinese: {
 		"approved":                  "交易成功。",
-		"approved_recovered":        "交易成功:之前中断的交易已完成。",
+		"approved_recovered":        "交易成功：之前中断的交易已完成。",
 		"declined_by_card":          "被顾客钱包拒绝。",
-		"card_wants_online":         "拒绝:钱包要求联机支付,本收银台无法联机。",
-		"insufficient_balance":      "拒绝:钱包电子现金余额不足。",
-		"over_card_limit":           "拒绝:金额超过钱包单笔限额。",
-		"over_terminal_limit":       "拒绝:金额超过本收银台的脱机限额。",
-		"card_not_supported":        "拒绝:本店不受理该卡或钱包。",
-		"hotlisted":                 "拒绝:该钱包已被冻结。",
-		"application_expired":       "拒绝:钱包已过期。",
-		"application_not_effective": "拒绝:钱包尚未生效。",
-		"service_not_allowed":       "拒绝:该钱包不可用于此交易。",
-		"cda_failed":                "拒绝:无法验证钱包。",
-		"oda_not_performed":         "拒绝:钱包不支持脱机认证。",
-		"capk_missing":              "拒绝:收银台缺少验证钱包的密钥,请更新密钥。",
-		"icc_data_missing":          "拒绝:钱包未提供验证所需的数据。",
+		"card_wants_online":         "拒绝：钱包要求联机支付，本收银台无法联机。",
+		"insufficient_balance":      "拒绝：钱包电子现金余额不足。",
+		"over_card_limit":           "拒绝：金额超过钱包单笔限额。",
+		"over_terminal_limit":       "拒绝：金额超过本收银台的脱机限额。",
+		"card_not_supported":        "拒绝：本店不受理该卡或钱包。",
+		"hotlisted":                 "拒绝：该钱包已被冻结。",
+		"application_expired":       "拒绝：钱包已过期。",
+		"application_not_effective": "拒绝：钱包尚未生效。",
+		"service_not_allowed":       "拒绝：该钱包不可用于此交易。",
+		"cda_failed":                "拒绝：无法验证钱包。",
+		"oda_not_performed":         "拒绝：钱包不支持脱机认证。",
+		"capk_missing":              "拒绝：收银台缺少验证钱包的密钥，请更新密钥。",
+		"icc_data_missing":          "拒绝：钱包未提供验证所需的数据。",
 		"torn":                      "付款过程中手机被移开。请顾客用同一部手机再次轻触。",
-		"card_left":                 "手机移开过早,未扣款,请再次轻触。",
-		"card_error":                "钱包的应答无法使用,未扣款。",
-		"cancelled":                 "已取消,未扣款。",
+		"card_left":                 "手机移开过早，未扣款，请再次轻触。",
+		"card_error":                "钱包的应答无法使用，未扣款。",
+		"cancelled":                 "已取消，未扣款。",
 	},
 }

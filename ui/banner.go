@@ -30,12 +30,15 @@ func newBanner(d *Desk) *banner {
 	b := &banner{d: d}
 	b.bank = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	b.pending = widget.NewLabel("")
+	b.pending.Truncation = fyne.TextTruncateEllipsis
 	b.limits = widget.NewLabel("")
+	b.limits.Truncation = fyne.TextTruncateEllipsis
 	b.forward = widget.NewButtonWithIcon(d.t(app.MsgForwardNow), theme.UploadIcon(), func() { d.touch(); b.forwardNow() })
 	b.bar = widget.NewProgressBarInfinite()
 	b.bar.Stop()
 	b.bar.Hide()
-	line := container.NewHBox(b.bank, widget.NewSeparator(), b.pending, widget.NewSeparator(), b.limits)
+	line := container.NewBorder(nil, nil, container.NewHBox(b.bank, widget.NewSeparator()), nil,
+		container.NewGridWithColumns(2, b.pending, b.limits))
 	b.content = container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(b.bar, b.forward), line), widget.NewSeparator())
 	return b
 }
@@ -70,11 +73,13 @@ func (b *banner) show(s app.Banner) {
 		b.bank.SetText("○ " + d.t(app.MsgBankOffline))
 		b.forward.Enable()
 	}
-	if s.Pending.Count == 0 {
+	switch s.Pending.Count {
+	case 0:
 		b.pending.SetText(d.t(app.MsgNothingPending))
-	} else {
-		b.pending.SetText(d.tf(app.MsgPending, s.Pending.Count, app.FormatMoney(s.Pending.Amount)) + ", " +
-			d.tf(app.MsgOldestPending, age(s.Oldest, d.lang)))
+	case 1:
+		b.pending.SetText(d.tf(app.MsgPendingOne, app.FormatMoney(s.Pending.Amount), age(s.Oldest, d.lang)))
+	default:
+		b.pending.SetText(d.tf(app.MsgPending, s.Pending.Count, app.FormatMoney(s.Pending.Amount), age(s.Oldest, d.lang)))
 	}
 	b.limits.SetText(d.tf(app.MsgLimitsLeft, app.FormatMoney(s.LeftAmount), s.LeftCount, age(s.LeftAge, d.lang)))
 	if s.Busy {
@@ -100,21 +105,29 @@ func (b *banner) Text() string {
 	return b.bank.Text + " | " + b.pending.Text + " | " + b.limits.Text + " | " + b.forward.Text
 }
 
-// age says a duration the way a shop owner would: 3 min, 5 h, 2 d.
+// age says a duration the way a shop owner would: 3 min, 5 h 10 min, 6 d 23 h.
 func age(d time.Duration, lang string) string {
-	units := []struct {
-		d      time.Duration
-		en, zh string
-	}{{24 * time.Hour, "d", "天"}, {time.Hour, "h", "小时"}, {time.Minute, "min", "分钟"}}
-	for _, u := range units {
-		if d >= u.d {
-			if lang == app.SimplifiedChinese {
-				return fmt.Sprintf("%d %s", d/u.d, u.zh)
-			}
-			return fmt.Sprintf("%d %s", d/u.d, u.en)
+	zh := lang == app.SimplifiedChinese
+	unit := func(n time.Duration, en, cn string) string {
+		if zh {
+			return fmt.Sprintf("%d %s", n, cn)
 		}
+		return fmt.Sprintf("%d %s", n, en)
 	}
-	if lang == app.SimplifiedChinese {
+	days, hours, mins := d/(24*time.Hour), d%(24*time.Hour)/time.Hour, d%time.Hour/time.Minute
+	switch {
+	case days > 0 && hours > 0:
+		return unit(days, "d", "天") + " " + unit(hours, "h", "小时")
+	case days > 0:
+		return unit(days, "d", "天")
+	case hours > 0 && mins > 0:
+		return unit(hours, "h", "小时") + " " + unit(mins, "min", "分钟")
+	case hours > 0:
+		return unit(hours, "h", "小时")
+	case mins > 0:
+		return unit(mins, "min", "分钟")
+	}
+	if zh {
 		return "不到 1 分钟"
 	}
 	return "< 1 min"

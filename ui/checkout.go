@@ -54,7 +54,7 @@ func newCheckout(d *Desk) *checkoutScreen {
 	c.display.TextStyle.Bold = true
 	c.display.Alignment = fyne.TextAlignTrailing
 	c.headline = canvas.NewText("", theme.Color(theme.ColorNameForeground))
-	c.headline.TextSize = 40
+	c.headline.TextSize = 32
 	c.headline.TextStyle.Bold = true
 	c.headline.Alignment = fyne.TextAlignCenter
 	c.reason = widget.NewLabel(d.t(app.MsgTypeAmount))
@@ -231,8 +231,6 @@ func (c *checkoutScreen) cancel() {
 func (c *checkoutScreen) show(sale app.Sale, res app.Result, err error) {
 	lang := c.d.lang
 	c.amount.SetText("")
-	c.display.Text = app.FormatMoney(sale.Amount)
-	c.display.Refresh()
 	if res.Entry != nil && c.d.svc.AfterSale != nil {
 		c.d.svc.AfterSale()
 	}
@@ -253,7 +251,11 @@ func (c *checkoutScreen) show(sale app.Sale, res app.Result, err error) {
 	if res.Entry != nil {
 		seq = res.Entry.Seq
 	}
-	c.d.svc.Log("checkout: %s %s entry %d cashier %s (%s)", v, app.FormatMoney(sale.Amount), seq, sale.Cashier.ID, res.Outcome.Reason.Detail)
+	detail := ""
+	if d := res.Outcome.Reason.Detail; d != "" {
+		detail = " (" + d + ")"
+	}
+	c.d.svc.Log("checkout: %s %s entry %d cashier %s%s", v, app.FormatMoney(sale.Amount), seq, sale.Cashier.ID, detail)
 	switch v {
 	case app.VerdictApproved:
 		c.setHeadline(c.d.t(app.MsgApproved)+"  "+app.FormatMoney(sale.Amount), green)
@@ -284,13 +286,16 @@ func (c *checkoutScreen) refreshReaders() {
 	if b == nil {
 		return
 	}
-	lines := []string{b.Message().Text(c.d.lang)}
+	var lines []string
+	if m := b.Message(); m == app.MsgServiceDown || m == app.MsgNoReader {
+		lines = append(lines, m.Text(c.d.lang))
+	}
 	for _, r := range b.Readers() {
-		mark := "○"
+		line := "○ " + r.Name
 		if r.Card {
-			mark = "●"
+			line = "● " + r.Name + " — " + app.MsgCardOnReader.Text(c.d.lang)
 		}
-		lines = append(lines, mark+" "+r.Name)
+		lines = append(lines, line)
 	}
 	c.readers.SetText(strings.Join(lines, "\n"))
 	if c.busy() {

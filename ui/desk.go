@@ -109,7 +109,7 @@ func (d *Desk) touch() {
 
 // signedIn opens the desk for an operator. Fyne goroutine.
 func (d *Desk) signedIn(op app.Operator) {
-	d.who.SetText(d.tf(app.MsgSignedInAs, op.ID, op.Role))
+	d.who.SetText(d.tf(app.MsgSignedInAs, op.ID, app.RoleText(op.Role, d.lang)))
 	d.Window.SetContent(d.main)
 	d.tabs.SelectIndex(0)
 	d.checkout.reset()
@@ -196,10 +196,20 @@ func (d *Desk) SalesChanged() {
 	}
 }
 
+// shown serialises what background work shows. Fyne's window runs every
+// fyne.Do on its one goroutine; its test driver runs it at once on the
+// caller's, and the lock keeps results from touching widgets at the same
+// time as each other or as a test's keys.
+var shown sync.Mutex
+
 // background runs work off the Fyne goroutine and shows its result on it.
 func background[T any](work func() (T, error), show func(T, error)) {
 	go func() {
 		v, err := work()
-		fyne.Do(func() { show(v, err) })
+		fyne.Do(func() {
+			shown.Lock()
+			defer shown.Unlock()
+			show(v, err)
+		})
 	}()
 }

@@ -82,12 +82,12 @@ func TestSignIn_TheFifthWrongPINLocks(t *testing.T) {
 	s := newShop(t, app.English, app.Limits{})
 	// Given five wrong PINs in a row
 	for i := 0; i < 5; i++ {
-		s.desk.signIn.show("")
+		do(func() { s.desk.signIn.show("") })
 		s.signIn(supervisor, "0000")
 		eventually(t, "refused", func() bool { return s.desk.signIn.Message() != "" && !s.desk.signIn.working })
 	}
 	// When the right PIN is typed
-	s.desk.signIn.show("")
+	do(func() { s.desk.signIn.show("") })
 	s.signIn(supervisor, supervisorPIN)
 
 	// Then the operator is locked, as the CLI locks
@@ -141,7 +141,7 @@ func TestCheckout_ASaleApprovedByKeyboardAlone(t *testing.T) {
 	if got := s.desk.checkout.amount.Text; got != "30.5" {
 		t.Errorf("amount %q, want 30.5", got)
 	}
-	if h, _ := s.desk.checkout.Result(); h != "" {
+	if h, _ := s.result(); h != "" {
 		t.Errorf("the last result %q stays up while a new amount is typed", h)
 	}
 }
@@ -167,14 +167,14 @@ func TestCheckout_FunctionKeysAndEscape(t *testing.T) {
 	s.typeKeys("8.00")
 	s.press(fyne.KeyReturn)
 	eventually(t, "waiting", func() bool { return s.desk.checkout.busy() })
-	if h, _ := s.desk.checkout.Result(); h != "Present phone: 8.00 CNY" {
+	if h, _ := s.result(); h != "Present phone: 8.00 CNY" {
 		t.Errorf("while waiting: %q", h)
 	}
 	shown := s.results()
 	s.press(fyne.KeyEscape)
 	// Then the wait ends, nothing is charged, and the screen says so
 	s.waitResult(shown)
-	if h, r := s.desk.checkout.Result(); h != "NOT PAID" || r != "Cancelled. Nothing was charged." {
+	if h, r := s.result(); h != "NOT PAID" || r != "Cancelled. Nothing was charged." {
 		t.Fatalf("after Esc: %q / %q", h, r)
 	}
 	if last, _ := s.db.LastSeq(context.Background()); last != 0 {
@@ -187,7 +187,7 @@ func TestCheckout_DeclineSaysWhy(t *testing.T) {
 		lang, headline, reason string
 	}{
 		{app.English, "DECLINED", "Declined: not enough e-cash in the wallet."},
-		{app.SimplifiedChinese, "交易拒绝", "拒绝:钱包电子现金余额不足。"},
+		{app.SimplifiedChinese, "交易拒绝", "拒绝：钱包电子现金余额不足。"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			// Given a phone with 5.00
@@ -218,7 +218,7 @@ func TestCheckout_ARecoveredTornTapDoesNotPayTheNewSale(t *testing.T) {
 	}
 
 	// When the cashier moves on to a 30.00 sale and the same phone is tapped
-	s.desk.checkout.amount.SetText("")
+	do(func() { s.desk.checkout.amount.SetText("") })
 	headline, reason = s.sale("30.00", w, device.Leave{})
 
 	// Then the window says the earlier 12.50 went through and this sale is not paid
@@ -234,7 +234,7 @@ func TestCheckout_ARecoveredTornTapDoesNotPayTheNewSale(t *testing.T) {
 	}
 	s.press(fyne.KeyReturn)
 	s.tap(w, device.Leave{})
-	if h, _ := s.desk.checkout.Result(); h != "APPROVED  30.00" {
+	if h, _ := s.result(); h != "APPROVED  30.00" {
 		t.Fatalf("second tap: %q", h)
 	}
 	if w.Balance() != 50000-1250-3000 {

@@ -156,32 +156,54 @@ func (s *shop) wallet(balance int64) *wallet.Card {
 	return w
 }
 
+// do runs a person's action on the window, never at the same time as a
+// result being shown (see shown).
+func do(f func()) {
+	shown.Lock()
+	defer shown.Unlock()
+	f()
+}
+
 // typeKeys types text into what has the focus, as a keyboard would.
 func (s *shop) typeKeys(text string) {
 	s.t.Helper()
-	f := s.desk.Window.Canvas().Focused()
+	var f fyne.Focusable
+	do(func() { f = s.desk.Window.Canvas().Focused() })
 	if f == nil {
 		s.t.Fatalf("nothing has the focus to type %q into", text)
 	}
 	for _, r := range text {
-		f.TypedRune(r)
+		do(func() { f.TypedRune(r) })
 	}
 }
 
 // press presses a key on what has the focus, or on the window.
 func (s *shop) press(k fyne.KeyName) {
-	if f := s.desk.Window.Canvas().Focused(); f != nil {
-		f.TypedKey(&fyne.KeyEvent{Name: k})
-		return
-	}
-	s.desk.Window.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: k})
+	do(func() {
+		if f := s.desk.Window.Canvas().Focused(); f != nil {
+			f.TypedKey(&fyne.KeyEvent{Name: k})
+			return
+		}
+		s.desk.Window.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: k})
+	})
+}
+
+// tab moves the focus on, as the Tab key does.
+func (s *shop) tab() { do(func() { s.desk.Window.Canvas().FocusNext() }) }
+
+// tapButton taps the button with this text, as a mouse would.
+func (s *shop) tapButton(text string) {
+	s.t.Helper()
+	var b *widget.Button
+	do(func() { b = s.findButton(text) })
+	do(func() { test.Tap(b) })
 }
 
 // signIn signs in by keyboard: operator, Tab, PIN, Enter.
 func (s *shop) signIn(id, pin string) {
 	s.t.Helper()
 	s.typeKeys(id)
-	s.desk.Window.Canvas().FocusNext()
+	s.tab()
 	s.typeKeys(pin)
 	s.press(fyne.KeyReturn)
 }
@@ -190,7 +212,12 @@ func (s *shop) signIn(id, pin string) {
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
+	for {
+		var ok bool
+		do(func() { ok = cond() })
+		if ok {
+			break
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("gave up waiting: %s", what)
 		}
@@ -214,7 +241,7 @@ func (s *shop) sale(amount string, w *wallet.Card, leave device.Leave) (headline
 	s.typeKeys(amount)
 	s.press(fyne.KeyReturn)
 	s.tap(w, leave)
-	return s.desk.checkout.Result()
+	return s.result()
 }
 
 // tap waits for the checkout to wait for a phone, puts the phone on the
@@ -230,14 +257,14 @@ func (s *shop) tap(w *wallet.Card, leave device.Leave) {
 
 func (s *shop) results() int {
 	var n int
-	fyne.DoAndWait(func() { n = s.desk.checkout.shown })
+	do(func() { n = s.desk.checkout.shown })
 	return n
 }
 
 // waitResult waits until a result after the shown-th is on the screen.
 func (s *shop) waitResult(shown int) {
 	s.t.Helper()
-	eventually(s.t, "the sale's result", func() bool { return s.results() > shown })
+	eventually(s.t, "the sale's result", func() bool { return s.desk.checkout.shown > shown })
 }
 
 // containsText says whether a label or text under o shows want.
@@ -262,4 +289,10 @@ func containsText(t *testing.T, o fyne.CanvasObject, want string) bool {
 		}
 	}
 	return false
+}
+
+// result is the checkout's headline and the sentence under it.
+func (s *shop) result() (headline, reason string) {
+	do(func() { headline, reason = s.desk.checkout.Result() })
+	return headline, reason
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 
 	"lingqian/app"
 	"lingqian/device"
@@ -20,23 +19,19 @@ func (s *shop) fillSupervisor(fields ...string) {
 	eventually(s.t, "the supervisor form", func() bool { return s.desk.Window.Canvas().Overlays().Top() != nil })
 	for i, f := range fields {
 		if i > 0 {
-			s.desk.Window.Canvas().FocusNext()
+			s.tab()
 		}
 		s.typeKeys(f)
 	}
-	test.Tap(s.findButton(app.MsgSignIn.Text(s.desk.lang)))
+	s.tapButton(app.MsgSignIn.Text(s.desk.lang))
 }
 
 // dialogText waits for an information dialog and gives its text.
 func (s *shop) dialogSays(want string) {
 	s.t.Helper()
 	eventually(s.t, "a dialog saying "+want, func() bool {
-		found := false
-		fyne.DoAndWait(func() {
-			top := s.desk.Window.Canvas().Overlays().Top()
-			found = top != nil && containsText(s.t, top, want)
-		})
-		return found
+		top := s.desk.Window.Canvas().Overlays().Top()
+		return top != nil && containsText(s.t, top, want)
 	})
 }
 
@@ -52,18 +47,21 @@ func TestVoid_ASupervisorVoidsASaleFromItsReceipt(t *testing.T) {
 	eventually(t, "receipt", func() bool { return s.desk.checkout.receipt.content.Visible() })
 
 	// When the cashier taps Void and signs the form with their own PIN
-	test.Tap(s.findButton("Void"))
+	s.tapButton("Void")
 	s.fillSupervisor(cashier, cashierPIN, "wrong item")
 	// Then it is refused: a cashier cannot void
 	s.dialogSays("Your role does not allow this.")
 	if v, _ := s.db.Voided(ctx, 1); v {
 		t.Fatal("a cashier voided a sale")
 	}
-	s.desk.Window.Canvas().Overlays().Top().Hide()
-	s.desk.Window.Canvas().Overlays().Remove(s.desk.Window.Canvas().Overlays().Top())
+	do(func() {
+		top := s.desk.Window.Canvas().Overlays().Top()
+		top.Hide()
+		s.desk.Window.Canvas().Overlays().Remove(top)
+	})
 
 	// When a supervisor signs it with a reason
-	test.Tap(s.findButton("Void"))
+	s.tapButton("Void")
 	s.fillSupervisor(supervisor, supervisorPIN, "wrong item")
 
 	// Then the sale is voided in the journal, audited, and the receipt says so
@@ -83,9 +81,7 @@ func TestVoid_ASupervisorVoidsASaleFromItsReceipt(t *testing.T) {
 	// And the forwarding list shows it voided
 	s.press(fyne.KeyF3)
 	eventually(t, "the list shows the void", func() bool {
-		var ok bool
-		fyne.DoAndWait(func() { ok = len(s.desk.journal.rows) == 1 && s.desk.journal.rows[0].Voided })
-		return ok
+		return len(s.desk.journal.rows) == 1 && s.desk.journal.rows[0].Voided
 	})
 }
 
@@ -102,12 +98,12 @@ func TestCheckout_ASupervisorLetsASalePastAnOfflineLimit(t *testing.T) {
 	s.waitResult(shown)
 
 	// Then it is not charged, and the window says why
-	h, r := s.desk.checkout.Result()
+	h, r := s.result()
 	if h != "NOT PAID" || !strings.Contains(r, "offline limit") {
 		t.Fatalf("over the limit: %q / %q", h, r)
 	}
 	// When a supervisor allows it and the phone is tapped
-	test.Tap(s.findButton(app.MsgSupervisorPass.Text(app.English)))
+	s.tapButton(app.MsgSupervisorPass.Text(app.English))
 	shown = s.results()
 	s.fillSupervisor(supervisor, supervisorPIN)
 	eventually(t, "waiting for the phone", func() bool { return s.desk.checkout.busy() })
@@ -116,7 +112,7 @@ func TestCheckout_ASupervisorLetsASalePastAnOfflineLimit(t *testing.T) {
 	s.reader.Remove()
 
 	// Then it is approved, recorded with the cashier, and the override audited
-	if h, _ := s.desk.checkout.Result(); h != "APPROVED  12.50" {
+	if h, _ := s.result(); h != "APPROVED  12.50" {
 		t.Fatalf("after the override: %q", h)
 	}
 	e, err := s.db.Entry(context.Background(), 1)
@@ -135,29 +131,26 @@ func TestBanner_ForwardNowAndWhatIsPending(t *testing.T) {
 
 	// Then the banner shows them, and what the offline limits still allow
 	eventually(t, "banner pending", func() bool {
-		var txt string
-		fyne.DoAndWait(func() { txt = s.desk.banner.Text() })
-		return strings.Contains(txt, "Pending: 2 sales, 20.00 CNY") && strings.Contains(txt, "Offline limits left: 49980.00 CNY, 1998 sales")
+		txt := s.desk.banner.Text()
+		return strings.Contains(txt, "Pending: 2 sales, 20.00 CNY, oldest") && strings.Contains(txt, "Offline limits left: 49980.00 CNY, 1998 sales")
 	})
 
 	// When Forward now is tapped
-	test.Tap(s.findButton("Forward now"))
+	s.tapButton("Forward now")
 
 	// Then a pass is asked for and the banner shows it running
 	eventually(t, "forward asked", func() bool { return s.forward.asked() == 1 })
 	s.desk.svc.Forwarding.Apply(app.ForwardEvent{At: time.Now(), Reached: true, Sent: 2, Posted: 1})
-	s.desk.RefreshBanner()
+	do(s.desk.RefreshBanner)
 	eventually(t, "progress", func() bool {
-		var txt string
-		fyne.DoAndWait(func() { txt = s.desk.banner.Text() })
+		txt := s.desk.banner.Text()
 		return strings.Contains(txt, "Forwarding: 2 sent, 1 posted") && strings.Contains(txt, "Bank online")
 	})
 	// When the pass ends with the bank unreachable
 	s.desk.svc.Forwarding.Apply(app.ForwardEvent{At: time.Now(), Done: true, Err: context.DeadlineExceeded})
-	s.desk.RefreshBanner()
+	do(s.desk.RefreshBanner)
 	eventually(t, "offline", func() bool {
-		var txt string
-		fyne.DoAndWait(func() { txt = s.desk.banner.Text() })
+		txt := s.desk.banner.Text()
 		return strings.Contains(txt, "Bank offline") && strings.Contains(txt, "Forward now")
 	})
 }
@@ -167,7 +160,7 @@ func TestIdleLock_TheDeskLocksItself(t *testing.T) {
 	s := newShop(t, app.English, app.Limits{})
 	s.signedIn(cashier)
 	// When the desk has been idle past its lock time
-	fyne.DoAndWait(func() { s.desk.CheckIdle(time.Nanosecond) })
+	do(func() { s.desk.CheckIdle(time.Nanosecond) })
 	// Then it is back at sign-in, saying why, with nobody signed in
 	if s.desk.Operator() != nil || !strings.Contains(s.desk.signIn.Message(), "locked itself") {
 		t.Fatalf("after idle: %v %q", s.desk.Operator(), s.desk.signIn.Message())
