@@ -90,6 +90,8 @@ const (
 	MsgStateRejected  Message = "state.rejected"
 	MsgStateDuplicate Message = "state.duplicate"
 	MsgStateVoided    Message = "state.voided"
+	MsgStatePending   Message = "state.pending"
+	MsgAllow          Message = "checkout.allow"
 
 	MsgXReport       Message = "eod.x_report"
 	MsgRefresh       Message = "eod.refresh"
@@ -195,6 +197,8 @@ var messages = map[string]map[Message]string{
 		MsgStateRejected:  "rejected",
 		MsgStateDuplicate: "duplicate",
 		MsgStateVoided:    "voided",
+		MsgStatePending:   "pending",
+		MsgAllow:          "Allow",
 
 		MsgXReport:       "X report (the day so far)",
 		MsgRefresh:       "Refresh",
@@ -298,6 +302,8 @@ var messages = map[string]map[Message]string{
 		MsgStateRejected:  "被拒绝",
 		MsgStateDuplicate: "重复",
 		MsgStateVoided:    "已撤销",
+		MsgStatePending:   "待入账",
+		MsgAllow:          "授权",
 
 		MsgXReport:       "X 报表(当日至今)",
 		MsgRefresh:       "刷新",

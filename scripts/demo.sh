@@ -142,7 +142,8 @@ if [ -n "$screenshot" ]; then
   import -window root "$screenshot" && echo "demo: the desk's screen is in $screenshot"
 fi
 if [ -n "${DEMO_SECONDS:-}" ]; then
-  ( sleep "$DEMO_SECONDS"; kill "$desk" 2>/dev/null ) &
+  # The timer lets go of the PC/SC lock (fd 9) and its sleep dies with it.
+  ( exec 9>&-; sleep "$DEMO_SECONDS" & s=$!; trap 'kill $s 2>/dev/null; exit 0' TERM; wait $s; kill "$desk" 2>/dev/null ) &
   pids+=($!)
 fi
 wait "$desk" || true

@@ -84,7 +84,8 @@ func newCheckout(d *Desk) *checkoutScreen {
 	clearB := widget.NewButton("C", func() { d.touch(); c.amount.SetText("") })
 	left := container.NewVBox(
 		widget.NewLabelWithStyle(d.t(app.MsgAmount), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		c.display, c.amount, keys, container.NewGridWithColumns(2, clearB, c.chargeB), c.cancelB, c.demoB,
+		// Cancel takes Charge's place while a sale waits, so nothing else moves under the cashier's hand.
+		c.display, c.amount, keys, container.NewGridWithColumns(2, clearB, container.NewStack(c.chargeB, c.cancelB)), c.demoB,
 	)
 	right := container.NewVBox(c.headline, c.reason, c.override, c.readers, c.receipt.content)
 	c.content = container.NewPadded(container.NewGridWithColumns(2, container.NewPadded(left), container.NewVScroll(right)))
@@ -206,14 +207,14 @@ func (c *checkoutScreen) start(sale app.Sale) {
 	c.override.Hide()
 	c.setHeadline(c.d.tf(app.MsgWaitingFor, app.FormatMoney(sale.Amount)), theme.Color(theme.ColorNamePrimary))
 	c.reason.SetText(c.d.svc.Board.Message().Text(c.d.lang))
+	c.chargeB.Hide()
 	c.cancelB.Show()
-	c.chargeB.Disable()
 	background(func() (app.Result, error) {
 		return c.d.svc.Checkout.Charge(ctx, sale)
 	}, func(res app.Result, err error) {
 		stop()
 		c.cancelB.Hide()
-		c.chargeB.Enable()
+		c.chargeB.Show()
 		c.stop = nil
 		c.show(sale, res, err)
 		c.shown++
@@ -318,4 +319,11 @@ func (c *checkoutScreen) demoTap() {
 			c.d.svc.Log("demo phone: %v", err)
 		}
 	})
+}
+
+// voided marks the result on the screen when its sale was just voided.
+func (c *checkoutScreen) voided(seq int64) {
+	if c.receipt.seq == seq && !c.busy() {
+		c.setHeadline(c.d.t(app.MsgStateVoided), theme.Color(theme.ColorNameDisabled))
+	}
 }

@@ -54,7 +54,7 @@ func reportText(r app.Report, lang string) string {
 	for _, row := range []struct {
 		m app.Message
 		t app.Totals
-	}{{app.MsgStatePosted, r.Posted}, {app.MsgStateSent, r.Pending}, {app.MsgStateRejected, r.Rejected}, {app.MsgStateVoided, r.Voided}} {
+	}{{app.MsgStatePosted, r.Posted}, {app.MsgStatePending, r.Pending}, {app.MsgStateRejected, r.Rejected}, {app.MsgStateVoided, r.Voided}} {
 		fmt.Fprintf(&b, "%-14s %6d  %14s\n", t(row.m), row.t.Count, app.FormatMoney(row.t.Amount))
 	}
 	ids := make([]string, 0, len(r.ByCashier))

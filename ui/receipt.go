@@ -31,7 +31,7 @@ func newReceiptView(d *Desk) *receiptView {
 	printB := widget.NewButtonWithIcon(d.t(app.MsgPrint), theme.DocumentPrintIcon(), func() { d.touch(); r.print() })
 	r.voidB = widget.NewButtonWithIcon(d.t(app.MsgVoid), theme.ContentUndoIcon(), func() {
 		d.touch()
-		d.askVoid(r.seq, func() { r.show(r.seq) })
+		d.askVoid(r.seq, func() { r.show(r.seq); d.checkout.voided(r.seq) })
 	})
 	r.content = container.NewVBox(widget.NewSeparator(), r.text, container.NewHBox(printB, r.voidB))
 	r.content.Hide()
@@ -90,11 +90,11 @@ func (d *Desk) print(title string, lines []string) {
 
 // supervisorForm asks for a supervisor's id and PIN (and more fields),
 // checks them off the Fyne goroutine and runs then with the supervisor.
-func (d *Desk) supervisorForm(title string, extra []*widget.FormItem, then func(sup app.Operator) error, done func(error)) {
+func (d *Desk) supervisorForm(title, confirm string, extra []*widget.FormItem, then func(sup app.Operator) error, done func(error)) {
 	id, pin := newKeyEntry(nil), newKeyEntry(nil)
 	pin.Password = true
 	items := append([]*widget.FormItem{widget.NewFormItem(d.t(app.MsgSupervisor), id), widget.NewFormItem(d.t(app.MsgPIN), pin)}, extra...)
-	dlg := dialog.NewForm(title, d.t(app.MsgSignIn), d.t(app.MsgCancel), items, func(ok bool) {
+	dlg := dialog.NewForm(title, confirm, d.t(app.MsgCancel), items, func(ok bool) {
 		d.touch()
 		if !ok {
 			return
@@ -118,7 +118,7 @@ func (d *Desk) askVoid(seq int64, after func()) {
 		return
 	}
 	reason := newKeyEntry(nil)
-	d.supervisorForm(d.tf(app.MsgVoidTitle, seq), []*widget.FormItem{widget.NewFormItem(d.t(app.MsgVoidReason), reason)},
+	d.supervisorForm(d.tf(app.MsgVoidTitle, seq), d.t(app.MsgVoid), []*widget.FormItem{widget.NewFormItem(d.t(app.MsgVoidReason), reason)},
 		func(sup app.Operator) error {
 			why := strings.TrimSpace(reason.Text)
 			if why == "" {
@@ -148,7 +148,7 @@ func (d *Desk) askVoid(seq int64, after func()) {
 func (c *checkoutScreen) askOverride() {
 	sale := c.pending
 	var sup app.Operator
-	c.d.supervisorForm(c.d.t(app.MsgSupervisorPass), nil, func(s app.Operator) error { sup = s; return nil },
+	c.d.supervisorForm(c.d.t(app.MsgSupervisorPass), c.d.t(app.MsgAllow), nil, func(s app.Operator) error { sup = s; return nil },
 		func(err error) {
 			if err != nil {
 				c.reason.SetText(app.Explain(err, c.d.lang))

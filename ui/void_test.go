@@ -14,7 +14,7 @@ import (
 
 // fillSupervisor types into the supervisor form that has the focus:
 // supervisor, PIN and the extra fields, each after a Tab.
-func (s *shop) fillSupervisor(fields ...string) {
+func (s *shop) fillSupervisor(confirm string, fields ...string) {
 	s.t.Helper()
 	eventually(s.t, "the supervisor form", func() bool { return s.desk.Window.Canvas().Overlays().Top() != nil })
 	for i, f := range fields {
@@ -23,7 +23,7 @@ func (s *shop) fillSupervisor(fields ...string) {
 		}
 		s.typeKeys(f)
 	}
-	s.tapButton(app.MsgSignIn.Text(s.desk.lang))
+	s.tapButton(confirm)
 }
 
 // dialogText waits for an information dialog and gives its text.
@@ -48,7 +48,7 @@ func TestVoid_ASupervisorVoidsASaleFromItsReceipt(t *testing.T) {
 
 	// When the cashier taps Void and signs the form with their own PIN
 	s.tapButton("Void")
-	s.fillSupervisor(cashier, cashierPIN, "wrong item")
+	s.fillSupervisor("Void", cashier, cashierPIN, "wrong item")
 	// Then it is refused: a cashier cannot void
 	s.dialogSays("Your role does not allow this.")
 	if v, _ := s.db.Voided(ctx, 1); v {
@@ -62,7 +62,7 @@ func TestVoid_ASupervisorVoidsASaleFromItsReceipt(t *testing.T) {
 
 	// When a supervisor signs it with a reason
 	s.tapButton("Void")
-	s.fillSupervisor(supervisor, supervisorPIN, "wrong item")
+	s.fillSupervisor("Void", supervisor, supervisorPIN, "wrong item")
 
 	// Then the sale is voided in the journal, audited, and the receipt says so
 	s.dialogSays("Sale 1 is voided.")
@@ -73,7 +73,10 @@ func TestVoid_ASupervisorVoidsASaleFromItsReceipt(t *testing.T) {
 	if err != nil || e.Kind != app.KindVoid || e.Ref != 1 || e.Operator != supervisor || e.Note != "wrong item" {
 		t.Fatalf("void entry: %+v %v", e, err)
 	}
-	eventually(t, "receipt marked voided", func() bool { return strings.Contains(s.desk.checkout.receipt.Text(), "VOIDED") })
+	eventually(t, "receipt marked voided", func() bool {
+		h, _ := s.desk.checkout.Result()
+		return strings.Contains(s.desk.checkout.receipt.Text(), "VOIDED") && h == "voided"
+	})
 	log, _ := s.db.AuditLog(ctx, time.Time{}, 100)
 	if log[len(log)-1].Action != app.AuditVoid || log[len(log)-1].Operator != supervisor {
 		t.Errorf("last audit row %+v", log[len(log)-1])
@@ -105,7 +108,7 @@ func TestCheckout_ASupervisorLetsASalePastAnOfflineLimit(t *testing.T) {
 	// When a supervisor allows it and the phone is tapped
 	s.tapButton(app.MsgSupervisorPass.Text(app.English))
 	shown = s.results()
-	s.fillSupervisor(supervisor, supervisorPIN)
+	s.fillSupervisor("Allow", supervisor, supervisorPIN)
 	eventually(t, "waiting for the phone", func() bool { return s.desk.checkout.busy() })
 	s.reader.Tap(w, device.Leave{})
 	s.waitResult(shown)

@@ -19,6 +19,14 @@ import (
 	"lingqian/wallet"
 )
 
+// The window forwards a sale a minute after it was made, and every two
+// minutes at the latest: the cashier has that minute to void a mistaken
+// sale (a void must travel with its purchase), and Forward now sends at once.
+const (
+	voidWindow   = time.Minute
+	forwardEvery = 2 * time.Minute
+)
+
 // openWindow opens the desk's window on its data folder: the checkout over
 // PC/SC, the readers watched, and the forwarder running in the background
 // when the desk is enrolled.
@@ -65,9 +73,9 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 		if err != nil {
 			logger.Printf("forwarding off: %v", err)
 		} else {
-			forwarder = desksync.NewForwarder(client, d.DB, desksync.Options{Dir: d.Dir})
+			forwarder = desksync.NewForwarder(client, d.DB, desksync.Options{Dir: d.Dir, Interval: forwardEvery})
 			svc.Forwarding.Forwarder = forwarder
-			svc.AfterSale = forwarder.Notify
+			svc.AfterSale = func() { time.AfterFunc(voidWindow, forwarder.Notify) }
 		}
 	}
 	window = ui.NewDesk(a, svc, *lang)
