@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"lingqian/app"
 	"lingqian/assets"
@@ -39,6 +40,15 @@ type Desk struct {
 	Terminal string
 	Merchant string
 	Name     string // the merchant's name, as receipts show it
+
+	hotlist atomic.Pointer[desksync.Hotlist]
+}
+
+// UseHotlist makes the kernels of this desk check the hotlist just pulled.
+func (d *Desk) UseHotlist(h *desksync.Hotlist) {
+	if h != nil {
+		d.hotlist.Store(h)
+	}
 }
 
 // DefaultDir is the OS's per-user config folder.
@@ -144,12 +154,17 @@ func (d *Desk) Kernel(keys *oda.Store) (*emv.Kernel, error) {
 	t.MerchantID = fmt.Sprintf("%-15.15s", d.Merchant)
 	t.MerchantName = d.Name
 	// The bank's hotlist, as the last sync pulled it; a desk that never
-	// synced has none.
+	// synced has none. A forwarder in the same process hands newer ones
+	// to UseHotlist, which the kernel then checks at once.
 	h, err := desksync.ReadHotlist(d.Dir)
 	if err != nil {
 		return nil, err // a damaged hotlist must not pass for an empty one
 	}
-	t.Hotlist = h.Contains
+	d.hotlist.Store(h)
+	t.Hotlist = func(pan string) bool {
+		h := d.hotlist.Load()
+		return h != nil && h.Contains(pan)
+	}
 	return emv.NewKernel(t)
 }
 

@@ -73,7 +73,7 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 		if err != nil {
 			logger.Printf("forwarding off: %v", err)
 		} else {
-			forwarder = desksync.NewForwarder(client, d.DB, desksync.Options{Dir: d.Dir, Interval: forwardEvery})
+			forwarder = desksync.NewForwarder(client, d.DB, desksync.Options{Dir: d.Dir, Interval: forwardEvery, OnHotlist: d.UseHotlist})
 			svc.Forwarding.Forwarder = forwarder
 			svc.AfterSale = func() { time.AfterFunc(voidWindow, forwarder.Notify) }
 		}
