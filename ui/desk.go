@@ -65,6 +65,22 @@ func NewDesk(a fyne.App, svc Services, lang string) *Desk {
 	}
 	d.Window = a.NewWindow("Lingqian 零钱")
 	d.signIn = newSignIn(d)
+	d.Window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { d.key(ev) })
+	d.Window.SetContent(d.signIn.content)
+	d.Window.Resize(fyne.NewSize(1000, 620))
+	d.signIn.show("")
+	return d
+}
+
+func (d *Desk) t(m app.Message) string               { return m.Text(d.lang) }
+func (d *Desk) tf(m app.Message, args ...any) string { return m.Textf(d.lang, args...) }
+
+// build makes the screens behind sign-in, the first time someone signs
+// in: the window shows sign-in sooner, with less to lay out.
+func (d *Desk) build() {
+	if d.main != nil {
+		return
+	}
 	d.checkout = newCheckout(d)
 	d.journal = newJournal(d)
 	d.eod = newEndOfDay(d)
@@ -82,16 +98,7 @@ func NewDesk(a fyne.App, svc Services, lang string) *Desk {
 	d.who = widget.NewLabel("")
 	signOut := widget.NewButtonWithIcon(d.t(app.MsgSignOut), theme.LogoutIcon(), func() { d.SignOut("") })
 	d.main = container.NewBorder(d.banner.content, container.NewBorder(nil, nil, nil, signOut, d.who), nil, nil, d.tabs)
-
-	d.Window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { d.key(ev) })
-	d.Window.SetContent(d.signIn.content)
-	d.Window.Resize(fyne.NewSize(1000, 620))
-	d.signIn.show("")
-	return d
 }
-
-func (d *Desk) t(m app.Message) string               { return m.Text(d.lang) }
-func (d *Desk) tf(m app.Message, args ...any) string { return m.Textf(d.lang, args...) }
 
 // Operator is who is signed in, or nil.
 func (d *Desk) Operator() *app.Operator {
@@ -109,6 +116,7 @@ func (d *Desk) touch() {
 
 // signedIn opens the desk for an operator. Fyne goroutine.
 func (d *Desk) signedIn(op app.Operator) {
+	d.build()
 	d.who.SetText(d.tf(app.MsgSignedInAs, op.ID, app.RoleText(op.Role, d.lang)))
 	d.Window.SetContent(d.main)
 	d.tabs.SelectIndex(0)
@@ -123,7 +131,9 @@ func (d *Desk) signedIn(op app.Operator) {
 
 // SignOut locks the desk: back to sign-in, saying why. Fyne goroutine.
 func (d *Desk) SignOut(why string) {
-	d.checkout.cancel()
+	if d.checkout != nil {
+		d.checkout.cancel()
+	}
 	d.mu.Lock()
 	d.operator = nil
 	d.mu.Unlock()
@@ -137,7 +147,7 @@ func (d *Desk) CheckIdle(limit time.Duration) {
 	d.mu.Lock()
 	idle, in := time.Since(d.lastUsed), d.operator != nil
 	d.mu.Unlock()
-	if !in || limit <= 0 || idle < limit || d.checkout.busy() {
+	if !in || limit <= 0 || idle < limit || (d.checkout != nil && d.checkout.busy()) {
 		return
 	}
 	d.SignOut(d.tf(app.MsgIdleLocked, int(limit/time.Minute)))
@@ -147,7 +157,7 @@ func (d *Desk) CheckIdle(limit time.Duration) {
 // F9 taps the demo phone. It says whether it used the key.
 func (d *Desk) key(ev *fyne.KeyEvent) bool {
 	d.touch()
-	if d.Operator() == nil {
+	if d.Operator() == nil || d.main == nil {
 		return false
 	}
 	screens := map[fyne.KeyName]int{fyne.KeyF2: 0, fyne.KeyF3: 1, fyne.KeyF4: 2, fyne.KeyF5: 3, fyne.KeyF6: 4}
@@ -165,8 +175,13 @@ func (d *Desk) key(ev *fyne.KeyEvent) bool {
 	return false
 }
 
-// Screen is the index of the screen shown: 0 checkout … 4 settings.
-func (d *Desk) Screen() int { return d.tabs.SelectedIndex() }
+// Screen is the index of the screen shown: 0 checkout … 4 settings; -1 at sign-in.
+func (d *Desk) Screen() int {
+	if d.main == nil || d.Operator() == nil {
+		return -1
+	}
+	return d.tabs.SelectedIndex()
+}
 
 func (d *Desk) onTab() {
 	d.touch()
@@ -183,13 +198,25 @@ func (d *Desk) onTab() {
 }
 
 // RefreshReaders shows the readers' state. Fyne goroutine.
-func (d *Desk) RefreshReaders() { d.checkout.refreshReaders(); d.settings.refreshReaders() }
+func (d *Desk) RefreshReaders() {
+	if d.main != nil {
+		d.checkout.refreshReaders()
+		d.settings.refreshReaders()
+	}
+}
 
 // RefreshBanner reads the forwarding state again (off the Fyne goroutine).
-func (d *Desk) RefreshBanner() { d.banner.refresh() }
+func (d *Desk) RefreshBanner() {
+	if d.main != nil {
+		d.banner.refresh()
+	}
+}
 
 // SalesChanged is called when the journal changed under the window.
 func (d *Desk) SalesChanged() {
+	if d.main == nil {
+		return
+	}
 	d.banner.refresh()
 	if d.tabs.SelectedIndex() == 1 {
 		d.journal.refresh()

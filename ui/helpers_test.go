@@ -230,7 +230,7 @@ func (s *shop) signedIn(id string) {
 	s.signIn(id, map[string]string{admin: adminPIN, cashier: cashierPIN, supervisor: supervisorPIN}[id])
 	eventually(s.t, "signed in as "+id, func() bool {
 		op := s.desk.Operator()
-		return op != nil && op.ID == id && s.desk.Window.Canvas().Focused() == s.desk.checkout.amount
+		return op != nil && op.ID == id && s.amountFocused()
 	})
 }
 
@@ -295,4 +295,9 @@ func containsText(t *testing.T, o fyne.CanvasObject, want string) bool {
 func (s *shop) result() (headline, reason string) {
 	do(func() { headline, reason = s.desk.checkout.Result() })
 	return headline, reason
+}
+
+// amountFocused says whether the checkout's amount has the focus.
+func (s *shop) amountFocused() bool {
+	return s.desk.checkout != nil && s.desk.Window.Canvas().Focused() == s.desk.checkout.amount
 }

@@ -52,7 +52,13 @@ func newSignIn(d *Desk) *signInScreen {
 	s.button = widget.NewButtonWithIcon(d.t(app.MsgSignIn), theme.LoginIcon(), s.submit)
 	s.button.Importance = widget.HighImportance
 
-	title := canvas.NewText("Lingqian 零钱", theme.Color(theme.ColorNameForeground))
+	// The Chinese name only where Chinese is shown: its glyphs load a
+	// font of their own, which an English desk need not carry.
+	name := "Lingqian"
+	if d.lang == app.SimplifiedChinese {
+		name = "零钱 Lingqian"
+	}
+	title := canvas.NewText(name, theme.Color(theme.ColorNameForeground))
 	title.TextSize = 28
 	title.TextStyle.Bold = true
 	form := widget.NewForm(
