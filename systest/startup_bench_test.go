@@ -24,7 +24,6 @@ const (
 	startRounds     = 7                // rounds per benchmark iteration, each one start of each program
 	startShowLimit  = 20 * time.Second // a window not visible by then fails the run
 	startSettle     = time.Second      // how long after it shows its memory is read
-	startStopLimit  = 5 * time.Second  // SIGTERM, then SIGKILL
 	startDeskTitle  = "Lingqian 零钱"
 	startHelloTitle = "Hello Fyne"
 )
@@ -54,7 +53,7 @@ func BenchmarkWindow_StartBesideHelloWorld(b *testing.B) {
 	desk, hello := filepath.Join(bins, "lingqian"), filepath.Join(bins, "hello")
 	startBuild(b, desk, "lingqian")
 	startBuild(b, hello, "lingqian/systest/testdata/hello")
-	display := startXvfbDisplay(b)
+	display := xvfb(b, 240, "1024x640x24")
 	home := b.TempDir()
 	programs := []*startProgram{
 		{name: "desk", path: desk, title: startDeskTitle, deskData: true},
@@ -109,64 +108,6 @@ func startBuild(b *testing.B, path, pkg string) {
 	}
 }
 
-// startXvfbDisplay starts Xvfb on a free display number and stops it by
-// its PID when the benchmark ends.
-func startXvfbDisplay(b *testing.B) string {
-	b.Helper()
-	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
-	for n := 240; n < 340; n++ {
-		socket := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-		if exists(socket) || exists(fmt.Sprintf("/tmp/.X%d-lock", n)) {
-			continue
-		}
-		name := ":" + strconv.Itoa(n)
-		cmd := exec.Command("Xvfb", name, "-screen", "0", "1024x640x24", "-nolisten", "tcp")
-		var log bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &log, &log
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := cmd.Start(); err != nil {
-			b.Fatalf("start Xvfb: %v", err)
-		}
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		exited := false
-		// Ready when a client is served, not only when its socket exists.
-		ready := func() bool { return exists(socket) && startXdotool(name, "getdisplaygeometry") == nil }
-		up := false
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !up; up = ready() {
-			select {
-			case <-done:
-				exited = true
-			case <-time.After(20 * time.Millisecond):
-			}
-			if exited {
-				break
-			}
-		}
-		if exited { // the number was taken meanwhile: try the next
-			continue
-		}
-		b.Cleanup(func() { startStop(cmd.Process, done) })
-		if !up {
-			b.Fatalf("Xvfb %s not ready after 10 s:\n%s", name, log.String())
-		}
-		return name
-	}
-	b.Fatal("no free X display number between :240 and :339")
-	return ""
-}
-
-// startStop ends a process this benchmark started: SIGTERM, then SIGKILL.
-func startStop(p *os.Process, done <-chan struct{}) {
-	_ = p.Signal(syscall.SIGTERM)
-	select {
-	case <-done:
-	case <-time.After(startStopLimit):
-		_ = p.Kill()
-		<-done
-	}
-}
-
 type startProgram struct {
 	name, path, title string
 	deskData          bool // give it a fresh --data folder
@@ -206,7 +147,7 @@ func (p *startProgram) run(b *testing.B, display, home string) startSample {
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
-	defer startStop(cmd.Process, done)
+	defer stopProcess(cmd.Process, done)
 
 	shown := false
 	for deadline := start.Add(startShowLimit); !shown && time.Now().Before(deadline); {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -202,61 +201,14 @@ type xDisplay struct {
 	shot string // where this test's screenshots go
 }
 
-// startXvfb starts Xvfb on a display number that is free, and stops it by
-// its PID when the test ends.
 func startXvfb(t *testing.T) *xDisplay {
 	t.Helper()
-	for n := 90; n < 190; n++ {
-		if fileExists(fmt.Sprintf("/tmp/.X11-unix/X%d", n)) || fileExists(fmt.Sprintf("/tmp/.X%d-lock", n)) {
-			continue
-		}
-		name := ":" + strconv.Itoa(n)
-		cmd := exec.Command("Xvfb", name, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		var log bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &log, &log
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start Xvfb: %v", err)
-		}
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		ready := waitUntil(10*time.Second, func() bool {
-			select {
-			case <-done:
-				return true
-			default:
-			}
-			return fileExists(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
-		})
-		select {
-		case <-done: // taken meanwhile by another: try the next number
-			continue
-		default:
-		}
-		t.Cleanup(func() { stopProcess(cmd.Process, done) })
-		if !ready {
-			t.Fatalf("Xvfb %s not ready after 10 s:\n%s", name, log.String())
-		}
-		return &xDisplay{name: name, shot: t.TempDir()}
-	}
-	t.Fatal("no free X display number between :90 and :189")
-	return nil
+	return &xDisplay{name: xvfb(t, 90, "1280x800x24"), shot: t.TempDir()}
 }
 
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-// stopProcess ends a process started by the test: SIGTERM, then SIGKILL after 5 s.
-func stopProcess(p *os.Process, done <-chan struct{}) {
-	_ = p.Signal(syscall.SIGTERM)
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		_ = p.Kill()
-		<-done
-	}
 }
 
 // xdo runs xdotool on the display, bounded, and answers what it printed.
