@@ -63,6 +63,8 @@ func Explain(err error, lang string) string {
 		return MsgNotAllowed.Text(lang)
 	case errors.Is(err, ErrFirstAdmin):
 		return MsgFirstAdmin.Text(lang)
+	case errors.Is(err, ErrBadPIN):
+		return MsgBadPIN.Text(lang)
 	case errors.Is(err, ErrNotVoidable):
 		return MsgNotVoidable.Text(lang)
 	case errors.Is(err, context.Canceled):

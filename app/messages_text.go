@@ -19,6 +19,11 @@ const (
 	MsgNotAllowed  Message = "signin.not_allowed"
 	MsgFirstAdmin  Message = "signin.first_admin"
 	MsgNoOperators Message = "signin.no_operators"
+	MsgFirstTitle  Message = "signin.first_title"
+	MsgPINAgain    Message = "signin.pin_again"
+	MsgCreateAdmin Message = "signin.create_admin"
+	MsgPINsDiffer  Message = "signin.pins_differ"
+	MsgBadPIN      Message = "signin.bad_pin"
 
 	MsgTabCheckout   Message = "tab.checkout"
 	MsgTabForwarding Message = "tab.forwarding"
@@ -126,6 +131,11 @@ var messages = map[string]map[Message]string{
 		MsgNotAllowed:  "Your role does not allow this.",
 		MsgFirstAdmin:  "The first operator of a desk must be an admin.",
 		MsgNoOperators: "This desk has no operators yet. Add an admin with: lingqian operator add --role admin",
+		MsgFirstTitle:  "This desk has no operator yet. Make the first one: an admin, who then adds the others.",
+		MsgPINAgain:    "PIN again",
+		MsgCreateAdmin: "Create the admin and sign in",
+		MsgPINsDiffer:  "The two PINs differ. Type them again.",
+		MsgBadPIN:      "A PIN has 4 to 12 digits.",
 
 		MsgTabCheckout:   "Checkout (F2)",
 		MsgTabForwarding: "Forwarding (F3)",
@@ -231,6 +241,11 @@ var messages = map[string]map[Message]string{
 		MsgNotAllowed:  "您的角色无权执行此操作。",
 		MsgFirstAdmin:  "收银台的第一个操作员必须是管理员。",
 		MsgNoOperators: "此收银台尚无操作员。请用以下命令添加管理员：lingqian operator add --role admin",
+		MsgFirstTitle:  "此收银台尚无操作员。请创建第一个操作员：管理员，再由其添加其他操作员。",
+		MsgPINAgain:    "再次输入密码",
+		MsgCreateAdmin: "创建管理员并登录",
+		MsgPINsDiffer:  "两次输入的密码不一致，请重新输入。",
+		MsgBadPIN:      "密码须为 4 至 12 位数字。",
 
 		MsgTabCheckout:   "收银 (F2)",
 		MsgTabForwarding: "上送 (F3)",

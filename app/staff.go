@@ -27,6 +27,22 @@ type Staff struct {
 // ErrFirstAdmin says a desk's first operator must be an admin.
 var ErrFirstAdmin = errors.New("the first operator of a desk must be an admin")
 
+// ErrBadPIN says a new PIN is not 4 to 12 digits.
+var ErrBadPIN = errors.New("a PIN has 4 to 12 digits")
+
+// ValidPIN checks a new PIN: 4 to 12 digits, as the keypads of shops have.
+func ValidPIN(pin string) error {
+	if len(pin) < 4 || len(pin) > 12 {
+		return ErrBadPIN
+	}
+	for _, c := range pin {
+		if c < '0' || c > '9' {
+			return ErrBadPIN
+		}
+	}
+	return nil
+}
+
 // SignIn checks an operator's PIN. Wrong PINs count towards the lock-out
 // in the store; the error says which of ErrWrongPIN and ErrLocked it was.
 func (s *Staff) SignIn(ctx context.Context, id, pin string) (Operator, error) {
@@ -66,6 +82,12 @@ func (s *Staff) Add(ctx context.Context, admin *Operator, op Operator, pin strin
 	if !op.Role.Valid() {
 		return fmt.Errorf("role %q: use cashier, supervisor, teller or admin", op.Role)
 	}
+	if strings.TrimSpace(op.ID) == "" {
+		return errors.New("an operator needs an id")
+	}
+	if err := ValidPIN(pin); err != nil {
+		return err
+	}
 	by, err := s.authority(ctx, admin)
 	if err != nil {
 		return err
@@ -90,6 +112,9 @@ func (s *Staff) SetPIN(ctx context.Context, admin *Operator, id, pin string) err
 	}
 	if by == "" {
 		return fmt.Errorf("changing a PIN: %w", ErrRole)
+	}
+	if err := ValidPIN(pin); err != nil {
+		return err
 	}
 	if err := s.Store.SetPIN(ctx, id, pin); err != nil {
 		return err

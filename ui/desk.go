@@ -69,6 +69,7 @@ func NewDesk(a fyne.App, svc Services, lang string) *Desk {
 	d.Window.SetContent(d.signIn.content)
 	d.Window.Resize(fyne.NewSize(1000, 620))
 	d.signIn.show("")
+	d.signIn.checkFirst()
 	return d
 }
 

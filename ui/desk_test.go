@@ -241,3 +241,50 @@ func TestCheckout_ARecoveredTornTapDoesNotPayTheNewSale(t *testing.T) {
 		t.Errorf("balance %d", w.Balance())
 	}
 }
+
+func TestSignIn_AFreshDeskMakesItsFirstAdmin(t *testing.T) {
+	// Given a desk with no operator
+	s := newShopWith(t, app.English, app.Limits{}, false)
+
+	// Then sign-in offers to make the first operator, an admin
+	eventually(t, "first-admin mode", func() bool { return s.desk.signIn.first })
+	if got := s.desk.signIn.heading.Text; got != app.MsgFirstTitle.Text(app.English) {
+		t.Fatalf("heading %q", got)
+	}
+
+	// When the owner types an id and a PIN too short, twice
+	s.typeKeys("owner")
+	s.tab()
+	s.typeKeys("12")
+	s.press(fyne.KeyReturn)
+	s.typeKeys("12")
+	s.press(fyne.KeyReturn)
+	// Then the screen says what a PIN is, and nobody is added
+	eventually(t, "bad PIN", func() bool { return s.desk.signIn.Message() == "A PIN has 4 to 12 digits." })
+
+	// When the PINs differ
+	s.typeKeys("2468")
+	s.press(fyne.KeyReturn)
+	s.typeKeys("2469")
+	s.press(fyne.KeyReturn)
+	eventually(t, "PINs differ", func() bool { return s.desk.signIn.Message() == "The two PINs differ. Type them again." })
+
+	// When they agree
+	s.typeKeys("2468")
+	s.press(fyne.KeyReturn)
+	s.typeKeys("2468")
+	s.press(fyne.KeyReturn)
+
+	// Then the admin exists, is signed in, and later sign-ins are plain ones
+	eventually(t, "signed in as the first admin", func() bool {
+		op := s.desk.Operator()
+		return op != nil && op.ID == "owner" && op.Role == app.RoleAdmin && s.amountFocused()
+	})
+	ops, err := s.db.Operators(context.Background())
+	if err != nil || len(ops) != 1 || ops[0].Role != app.RoleAdmin {
+		t.Fatalf("operators %+v %v", ops, err)
+	}
+	do(func() { s.desk.SignOut("") })
+	s.signIn("owner", "2468")
+	eventually(t, "signed in again", func() bool { return s.amountFocused() })
+}

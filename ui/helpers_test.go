@@ -47,6 +47,12 @@ const (
 
 func newShop(t *testing.T, lang string, limits app.Limits) *shop {
 	t.Helper()
+	return newShopWith(t, lang, limits, true)
+}
+
+// newShopWith is newShop; without operators the desk has none yet.
+func newShopWith(t *testing.T, lang string, limits app.Limits, operators bool) *shop {
+	t.Helper()
 	iss, err := testIssuer()
 	if err != nil {
 		t.Fatal(err)
@@ -58,17 +64,8 @@ func newShop(t *testing.T, lang string, limits app.Limits) *shop {
 	t.Cleanup(func() { db.Close() })
 	ctx := context.Background()
 	staff := &app.Staff{Store: db, Audit: db}
-	if err := staff.Add(ctx, nil, app.Operator{ID: admin, Role: app.RoleAdmin}, adminPIN); err != nil {
-		t.Fatal(err)
-	}
-	by := &app.Operator{ID: admin, Role: app.RoleAdmin}
-	for _, op := range []struct {
-		id, pin string
-		role    app.Role
-	}{{cashier, cashierPIN, app.RoleCashier}, {supervisor, supervisorPIN, app.RoleSupervisor}} {
-		if err := staff.Add(ctx, by, app.Operator{ID: op.id, Role: op.role}, op.pin); err != nil {
-			t.Fatal(err)
-		}
+	if operators {
+		addOperators(t, staff)
 	}
 	keys := oda.NewStore()
 	if err := keys.Add(iss.CAPK()); err != nil {
@@ -300,4 +297,21 @@ func (s *shop) result() (headline, reason string) {
 // amountFocused says whether the checkout's amount has the focus.
 func (s *shop) amountFocused() bool {
 	return s.desk.checkout != nil && s.desk.Window.Canvas().Focused() == s.desk.checkout.amount
+}
+
+func addOperators(t *testing.T, staff *app.Staff) {
+	t.Helper()
+	ctx := context.Background()
+	if err := staff.Add(ctx, nil, app.Operator{ID: admin, Role: app.RoleAdmin}, adminPIN); err != nil {
+		t.Fatal(err)
+	}
+	by := &app.Operator{ID: admin, Role: app.RoleAdmin}
+	for _, op := range []struct {
+		id, pin string
+		role    app.Role
+	}{{cashier, cashierPIN, app.RoleCashier}, {supervisor, supervisorPIN, app.RoleSupervisor}} {
+		if err := staff.Add(ctx, by, app.Operator{ID: op.id, Role: op.role}, op.pin); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
