@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -18,15 +17,17 @@ import (
 type endOfDayScreen struct {
 	d       *Desk
 	content fyne.CanvasObject
-	text    *widget.Label
+	head    *widget.Label
+	table   *fyne.Container
 }
 
 func newEndOfDay(d *Desk) *endOfDayScreen {
 	e := &endOfDayScreen{d: d}
-	e.text = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	e.head = widget.NewLabel("")
+	e.table = container.NewGridWithColumns(3)
 	refresh := widget.NewButtonWithIcon(d.t(app.MsgRefresh), theme.ViewRefreshIcon(), func() { d.touch(); e.refresh() })
 	e.content = container.NewBorder(container.NewHBox(widget.NewLabelWithStyle(d.t(app.MsgXReport), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), refresh),
-		nil, nil, nil, container.NewVScroll(e.text))
+		nil, nil, nil, container.NewVScroll(container.NewVBox(e.head, e.table)))
 	return e
 }
 
@@ -39,23 +40,29 @@ func (e *endOfDayScreen) refresh() {
 	}, func(r app.Report, err error) {
 		if err != nil {
 			e.d.svc.Log("X report: %v", err)
-			e.text.SetText(app.Explain(err, e.d.lang))
+			e.head.SetText(app.Explain(err, e.d.lang))
 			return
 		}
-		e.text.SetText(reportText(r, e.d.lang))
+		e.show(r)
 	})
 }
 
-func reportText(r app.Report, lang string) string {
-	t := func(m app.Message) string { return m.Text(lang) }
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s   %s %s   %s\n\n", t(app.MsgReceiptTerminal), r.Terminal, t(app.MsgReceiptMerchant), r.Merchant,
-		r.Made.Format("2006-01-02 15:04"))
-	for _, row := range []struct {
+// show lays the report out as a table: what, count, amount.
+func (e *endOfDayScreen) show(r app.Report) {
+	t := func(m app.Message) string { return m.Text(e.d.lang) }
+	e.head.SetText(fmt.Sprintf("%s %s   %s %s   %s", t(app.MsgReceiptTerminal), r.Terminal, t(app.MsgReceiptMerchant), r.Merchant,
+		r.Made.Format("2006-01-02 15:04")))
+	e.table.RemoveAll()
+	row := func(name string, c app.Totals) {
+		e.table.Add(widget.NewLabel(name))
+		e.table.Add(widget.NewLabelWithStyle(fmt.Sprint(c.Count), fyne.TextAlignTrailing, fyne.TextStyle{}))
+		e.table.Add(widget.NewLabelWithStyle(app.FormatMoney(c.Amount), fyne.TextAlignTrailing, fyne.TextStyle{}))
+	}
+	for _, s := range []struct {
 		m app.Message
 		t app.Totals
 	}{{app.MsgStatePosted, r.Posted}, {app.MsgStatePending, r.Pending}, {app.MsgStateRejected, r.Rejected}, {app.MsgStateVoided, r.Voided}} {
-		fmt.Fprintf(&b, "%-14s %6d  %14s\n", t(row.m), row.t.Count, app.FormatMoney(row.t.Amount))
+		row(t(s.m), s.t)
 	}
 	ids := make([]string, 0, len(r.ByCashier))
 	for id := range r.ByCashier {
@@ -63,11 +70,11 @@ func reportText(r app.Report, lang string) string {
 	}
 	sort.Strings(ids)
 	if len(ids) > 0 {
-		fmt.Fprintf(&b, "\n%s\n", t(app.MsgReceiptCashier))
+		e.table.Add(widget.NewLabelWithStyle(t(app.MsgReceiptCashier), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		e.table.Add(widget.NewLabel(""))
+		e.table.Add(widget.NewLabel(""))
 		for _, id := range ids {
-			c := r.ByCashier[id]
-			fmt.Fprintf(&b, "  %-12s %6d  %14s\n", id, c.Count, app.FormatMoney(c.Amount))
+			row("  "+id, r.ByCashier[id])
 		}
 	}
-	return b.String()
 }

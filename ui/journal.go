@@ -102,7 +102,7 @@ func (j *journalScreen) open(r app.SaleRow) {
 			return
 		}
 		lines := rc.Lines(d.lang)
-		text := widget.NewLabelWithStyle(strings.Join(lines, "\n"), fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+		text := widget.NewLabel(strings.Join(lines, "\n"))
 		var dlg dialog.Dialog
 		printB := widget.NewButton(d.t(app.MsgPrint), func() { d.print(fmt.Sprintf("receipt-%d", rc.Seq), lines) })
 		voidB := widget.NewButton(d.t(app.MsgVoid), func() { dlg.Hide(); d.askVoid(rc.Seq, j.refresh) })

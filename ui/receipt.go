@@ -27,7 +27,9 @@ type receiptView struct {
 
 func newReceiptView(d *Desk) *receiptView {
 	r := &receiptView{d: d}
-	r.text = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	// Not monospace: the monospace face has no Chinese, and the lines of
+	// a fallback face would not fit its line height.
+	r.text = widget.NewLabel("")
 	printB := widget.NewButtonWithIcon(d.t(app.MsgPrint), theme.DocumentPrintIcon(), func() { d.touch(); r.print() })
 	r.voidB = widget.NewButtonWithIcon(d.t(app.MsgVoid), theme.ContentUndoIcon(), func() {
 		d.touch()
