@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"image/color"
 	"strings"
 
@@ -46,6 +47,7 @@ func newCheckout(d *Desk) *checkoutScreen {
 	c := &checkoutScreen{d: d}
 	c.amount = newKeyEntry(func(ev *fyne.KeyEvent) bool { return d.key(ev) })
 	c.amount.accept = func(r rune) bool { return c.canType(r) }
+	c.amount.used = d.touch
 	c.amount.OnChanged = func(string) { c.typed() }
 	c.amount.SetPlaceHolder("0.00")
 
@@ -239,7 +241,7 @@ func (c *checkoutScreen) show(sale app.Sale, res app.Result, err error) {
 		var headline = c.d.t(app.MsgNotPaid)
 		c.setHeadline(headline, orange)
 		c.reason.SetText(app.Explain(err, lang))
-		if errorsAsLimit(err) {
+		if errors.Is(err, app.ErrLimit) {
 			c.override.Show()
 		}
 		c.d.svc.Log("checkout: error %s entry 0 cashier %s: %v", app.FormatMoney(sale.Amount), sale.Cashier.ID, err)

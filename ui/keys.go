@@ -11,6 +11,7 @@ type keyEntry struct {
 	widget.Entry
 	onKey  func(*fyne.KeyEvent) bool // true: the key is used up
 	accept func(r rune) bool         // nil: every rune
+	used   func()                    // each key and rune, for the idle lock
 }
 
 func newKeyEntry(onKey func(*fyne.KeyEvent) bool) *keyEntry {
@@ -20,6 +21,9 @@ func newKeyEntry(onKey func(*fyne.KeyEvent) bool) *keyEntry {
 }
 
 func (e *keyEntry) TypedKey(ev *fyne.KeyEvent) {
+	if e.used != nil {
+		e.used()
+	}
 	if e.onKey != nil && e.onKey(ev) {
 		return
 	}
@@ -27,8 +31,8 @@ func (e *keyEntry) TypedKey(ev *fyne.KeyEvent) {
 }
 
 func (e *keyEntry) TypedRune(r rune) {
-	if e.onKey != nil {
-		e.onKey(&fyne.KeyEvent{}) // a rune is use, for the idle lock
+	if e.used != nil {
+		e.used()
 	}
 	if e.accept != nil && !e.accept(r) {
 		return

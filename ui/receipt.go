@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -160,5 +159,3 @@ func (c *checkoutScreen) askOverride() {
 			c.start(sale)
 		})
 }
-
-func errorsAsLimit(err error) bool { return errors.Is(err, app.ErrLimit) }

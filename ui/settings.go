@@ -26,6 +26,7 @@ func newSettings(d *Desk) *settingsScreen {
 	s := &settingsScreen{d: d}
 	s.idle = newKeyEntry(func(ev *fyne.KeyEvent) bool { return d.key(ev) })
 	s.idle.accept = func(r rune) bool { return r >= '0' && r <= '9' }
+	s.idle.used = d.touch
 	s.reader = widget.NewSelect(nil, nil)
 	s.message = widget.NewLabel("")
 	save := widget.NewButton(d.t(app.MsgSave), func() { d.touch(); s.save() })
