@@ -14,6 +14,7 @@ type SalesJournal interface {
 	Entry(ctx context.Context, seq int64) (Entry, error)
 	Voided(ctx context.Context, seq int64) (bool, error)
 	State(ctx context.Context, seq int64) (OutboxState, error)
+	SalePage
 }
 
 // SaleRow is one purchase as the journal list shows it.
@@ -21,6 +22,7 @@ type SaleRow struct {
 	Entry  Entry
 	State  OutboxState
 	Voided bool
+	Reason string // the bank's reason, for a rejected sale
 }
 
 // Voidable says whether a supervisor may still void the sale here: the
@@ -125,4 +127,42 @@ func (r Receipt) Lines(lang string) []string {
 		lines = append(lines, t(MsgReceiptVoided))
 	}
 	return lines
+}
+
+// SaleFilter picks sales for the forwarding list. Zero values pick all.
+type SaleFilter struct {
+	Show    SaleShow
+	Cashier string
+	// Day picks the sales of one calendar day of the desk's clock.
+	Day time.Time
+	// Search is a sequence number, the last digits of a PAN, or a masked
+	// PAN as receipts print it (623199******0019).
+	Search string
+}
+
+// SaleShow is which sales by where they stand.
+type SaleShow string
+
+const (
+	ShowAll         SaleShow = ""
+	ShowPending     SaleShow = "pending"     // not yet posted, rejected or a duplicate; voids excluded
+	ShowRejected    SaleShow = "rejected"    // the bank refused them
+	ShowDifferences SaleShow = "differences" // desk and bank do not simply agree: rejected or duplicate
+)
+
+// SalePage is the newest sales matching a filter before a sequence number
+// (0: from the newest), at most limit of them.
+type SalePage interface {
+	SalesPage(ctx context.Context, f SaleFilter, before int64, limit int) ([]SaleRow, error)
+	Timeline(ctx context.Context, seq int64) ([]StateChange, error)
+}
+
+// Find lists a page of sales for the forwarding screen, newest first.
+func (s *Sales) Find(ctx context.Context, f SaleFilter, before int64, limit int) ([]SaleRow, error) {
+	return s.Journal.SalesPage(ctx, f, before, limit)
+}
+
+// Timeline is each step of a sale on its way to the bank.
+func (s *Sales) Timeline(ctx context.Context, seq int64) ([]StateChange, error) {
+	return s.Journal.Timeline(ctx, seq)
 }

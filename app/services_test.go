@@ -226,3 +226,8 @@ func emvReasons() []emv.Reason {
 		emv.ReasonNoCDA, emv.ReasonCAPKMissing, emv.ReasonICCDataMissing, emv.ReasonTorn, emv.ReasonCardLeft,
 		emv.ReasonCardError, emv.ReasonCancelled}
 }
+
+func (m *memory) SalesPage(context.Context, app.SaleFilter, int64, int) ([]app.SaleRow, error) {
+	return nil, nil
+}
+func (m *memory) Timeline(context.Context, int64) ([]app.StateChange, error) { return nil, nil }
