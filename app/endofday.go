@@ -10,6 +10,15 @@ type ReportStore interface {
 	XReport(ctx context.Context, terminal, merchant string, at time.Time) (Report, error)
 	CloseDay(ctx context.Context, operator, terminal, merchant string, at time.Time) (Report, error)
 	ZReport(ctx context.Context, number int64) (Report, error)
+	ZReports(ctx context.Context, limit int) ([]ZSummary, error)
+}
+
+// ZSummary names a closed day in the list of Z reports.
+type ZSummary struct {
+	Number            int64
+	Made              time.Time
+	FirstSeq, LastSeq int64
+	Operator          string // the supervisor who closed the day
 }
 
 // EndOfDay is the X report at any time and the Z report that closes the day.
@@ -42,3 +51,8 @@ func (e *EndOfDay) Close(ctx context.Context, by Operator) (Report, error) {
 
 // Z reprints Z report number n.
 func (e *EndOfDay) Z(ctx context.Context, n int64) (Report, error) { return e.Store.ZReport(ctx, n) }
+
+// Closed lists the Z reports closed so far, newest first.
+func (e *EndOfDay) Closed(ctx context.Context, limit int) ([]ZSummary, error) {
+	return e.Store.ZReports(ctx, limit)
+}

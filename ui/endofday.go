@@ -2,35 +2,60 @@ package ui
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"sort"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"lingqian/app"
 )
 
-// endOfDayScreen shows the X report: the day so far, by state and cashier.
+// endOfDayScreen shows the X report (the day so far) or a Z report: by
+// state, by cashier and by hour; a supervisor closes the day, and past Z
+// reports are reprinted from a list.
 type endOfDayScreen struct {
 	d       *Desk
 	content fyne.CanvasObject
+	title   *widget.Label
 	head    *widget.Label
 	table   *fyne.Container
+	chart   *fyne.Container
+	past    *widget.Select
+	pastZ   []app.ZSummary
+	shown   app.Report
 }
 
 func newEndOfDay(d *Desk) *endOfDayScreen {
 	e := &endOfDayScreen{d: d}
+	e.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	e.head = widget.NewLabel("")
+	e.head.Wrapping = fyne.TextWrapWord
 	e.table = container.NewGridWithColumns(3)
-	refresh := widget.NewButtonWithIcon(d.t(app.MsgRefresh), theme.ViewRefreshIcon(), func() { d.touch(); e.refresh() })
-	e.content = container.NewBorder(container.NewHBox(widget.NewLabelWithStyle(d.t(app.MsgXReport), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), refresh),
-		nil, nil, nil, container.NewVScroll(container.NewVBox(e.head, e.table)))
+	e.chart = container.NewWithoutLayout()
+	x := widget.NewButtonWithIcon(d.t(app.MsgXReport), theme.ViewRefreshIcon(), func() { d.touch(); e.refresh() })
+	z := widget.NewButtonWithIcon(d.t(app.MsgCloseDay), theme.ConfirmIcon(), func() { d.touch(); e.closeDay() })
+	e.past = widget.NewSelect(nil, func(item string) { d.touch(); e.reprint(item) })
+	e.past.PlaceHolder = d.t(app.MsgPastZ)
+	bar := container.NewHBox(x, z, e.past)
+	chart := container.NewVBox(widget.NewLabelWithStyle(d.t(app.MsgByHour), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewGridWrap(fyne.NewSize(24*chartBar, chartHeight+20), e.chart))
+	e.content = container.NewBorder(bar, nil, nil, nil,
+		container.NewVScroll(container.NewVBox(e.title, e.head, e.table, chart)))
 	return e
 }
 
+const (
+	chartBar    = 20  // width of an hour's bar
+	chartHeight = 120 // the tallest bar
+)
+
+// refresh shows the X report and reads the list of past Z reports.
 func (e *endOfDayScreen) refresh() {
 	if e.d.svc.Reports == nil {
 		return
@@ -45,13 +70,86 @@ func (e *endOfDayScreen) refresh() {
 		}
 		e.show(r)
 	})
+	e.readPast()
 }
 
-// show lays the report out as a table: what, count, amount.
+func (e *endOfDayScreen) readPast() {
+	background(func() ([]app.ZSummary, error) {
+		return e.d.svc.Reports.Closed(context.Background(), 400)
+	}, func(list []app.ZSummary, err error) {
+		if err != nil {
+			e.d.svc.Log("Z reports: %v", err)
+			return
+		}
+		e.pastZ = list
+		var items []string
+		for _, z := range list {
+			items = append(items, e.d.tf(app.MsgZListItem, z.Number, z.Made.Local().Format("2006-01-02 15:04"), z.Operator))
+		}
+		e.past.Options = items
+		e.past.ClearSelected()
+		e.past.Refresh()
+	})
+}
+
+// reprint shows a past Z report, its seal checked by the journal.
+func (e *endOfDayScreen) reprint(item string) {
+	for i, opt := range e.past.Options {
+		if opt != item || i >= len(e.pastZ) {
+			continue
+		}
+		n := e.pastZ[i].Number
+		background(func() (app.Report, error) {
+			return e.d.svc.Reports.Z(context.Background(), n)
+		}, func(r app.Report, err error) {
+			if err != nil {
+				e.d.svc.Log("Z report %d: %v", n, err)
+				e.head.SetText(app.Explain(err, e.d.lang))
+				return
+			}
+			e.show(r)
+		})
+	}
+}
+
+// closeDay closes the day on a supervisor's PIN.
+func (e *endOfDayScreen) closeDay() {
+	d := e.d
+	var z app.Report
+	d.supervisorForm(d.t(app.MsgCloseDayTitle), d.t(app.MsgClose2), nil, func(sup app.Operator) error {
+		var err error
+		z, err = d.svc.Reports.Close(context.Background(), sup)
+		if err == nil {
+			d.svc.Log("end of day: Z report %d closed by %s", z.Number, sup.ID)
+		}
+		return err
+	}, func(err error) {
+		if err != nil {
+			d.svc.Log("close the day: %v", err)
+			dialog.ShowInformation(d.t(app.MsgCloseDay), app.Explain(err, d.lang), d.Window)
+			return
+		}
+		e.show(z)
+		e.readPast()
+		dialog.ShowInformation(d.t(app.MsgCloseDay), d.tf(app.MsgDayClosed, z.Number), d.Window)
+	})
+}
+
+// show lays a report out: what, count, amount; by cashier; by hour.
 func (e *endOfDayScreen) show(r app.Report) {
+	e.shown = r
 	t := func(m app.Message) string { return m.Text(e.d.lang) }
-	e.head.SetText(fmt.Sprintf("%s %s   %s %s   %s", t(app.MsgReceiptTerminal), r.Terminal, t(app.MsgReceiptMerchant), r.Merchant,
-		r.Made.Format("2006-01-02 15:04")))
+	if r.Kind == "Z" {
+		e.title.SetText(e.d.tf(app.MsgZReport, r.Number))
+	} else {
+		e.title.SetText(t(app.MsgXReport))
+	}
+	head := fmt.Sprintf("%s %s   %s %s   %s   %s", t(app.MsgReceiptTerminal), r.Terminal, t(app.MsgReceiptMerchant), r.Merchant,
+		r.Made.Local().Format("2006-01-02 15:04"), e.d.tf(app.MsgEntries, r.FirstSeq, r.LastSeq))
+	if len(r.Hash) > 0 {
+		head += "\n" + e.d.tf(app.MsgSeal, hex.EncodeToString(r.Hash))
+	}
+	e.head.SetText(head)
 	e.table.RemoveAll()
 	row := func(name string, c app.Totals) {
 		e.table.Add(widget.NewLabel(name))
@@ -77,4 +175,43 @@ func (e *endOfDayScreen) show(r app.Report) {
 			row("  "+id, r.ByCashier[id])
 		}
 	}
+	e.drawChart(r.ByHour)
+}
+
+// drawChart draws the hours' amounts as bars, with the hours under them.
+func (e *endOfDayScreen) drawChart(hours [24]app.Totals) {
+	e.chart.RemoveAll()
+	top := app.Money(0)
+	for _, h := range hours {
+		top = max(top, h.Amount)
+	}
+	fg := theme.Color(theme.ColorNamePrimary)
+	for i, h := range hours {
+		height := float32(0)
+		if top > 0 {
+			height = float32(chartHeight) * float32(h.Amount) / float32(top)
+		}
+		bar := canvas.NewRectangle(fg)
+		bar.Move(fyne.NewPos(float32(i*chartBar)+2, chartHeight-height))
+		bar.Resize(fyne.NewSize(chartBar-4, height))
+		e.chart.Add(bar)
+		if i%3 == 0 {
+			label := canvas.NewText(fmt.Sprintf("%02d", i), theme.Color(theme.ColorNameForeground))
+			label.TextSize = 10
+			label.Move(fyne.NewPos(float32(i*chartBar)+2, chartHeight+4))
+			e.chart.Add(label)
+		}
+	}
+	e.chart.Refresh()
+}
+
+// Bars is the heights of the chart's bars, for tests.
+func (e *endOfDayScreen) Bars() []float32 {
+	var out []float32
+	for _, o := range e.chart.Objects {
+		if r, ok := o.(*canvas.Rectangle); ok {
+			out = append(out, r.Size().Height)
+		}
+	}
+	return out
 }
