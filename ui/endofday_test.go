@@ -59,7 +59,9 @@ func TestEndOfDay_CloseTheDayAndReprintItsZReport(t *testing.T) {
 	})
 	// When the X report is shown again, the closed sales are no longer in it
 	s.tapButton("X report (the day so far)")
-	eventually(t, "empty X", func() bool { return s.desk.eod.title.Text == "X report (the day so far)" && s.desk.eod.shown.Pending.Count == 0 })
+	eventually(t, "empty X", func() bool {
+		return s.desk.eod.title.Text == "X report (the day so far)" && s.desk.eod.shown.Pending.Count == 0
+	})
 	// When Z 1 is picked from the list, it is reprinted as it was sealed
 	do(func() { s.desk.eod.past.SetSelectedIndex(0) })
 	eventually(t, "Z reprinted", func() bool {
