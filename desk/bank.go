@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
+	"lingqian/app"
 	desksync "lingqian/sync"
 )
 
@@ -37,3 +39,32 @@ func (d *Desk) BankClient(retries int) (*desksync.Client, error) {
 	}
 	return desksync.NewClient(desksync.Config{BaseURL: url, TLS: cfg, Retries: retries})
 }
+
+// Reconciler asks the bank, through client, how this desk's messages stand.
+func (d *Desk) Reconciler(client *desksync.Client) app.Reconciler {
+	return reconciler{client: client, journal: d.DB}
+}
+
+type reconciler struct {
+	client  *desksync.Client
+	journal desksync.Journal
+}
+
+func (r reconciler) Reconcile(ctx context.Context, sinceSeq int64) (app.Reconciliation, error) {
+	rep, err := r.client.Reconcile(ctx, r.journal, sinceSeq)
+	if err != nil {
+		return app.Reconciliation{}, err
+	}
+	side := func(t desksync.Totals) app.Side {
+		return app.Side{Posted: t.Posted, Pending: t.Pending, Rejected: t.Rejected}
+	}
+	out := app.Reconciliation{SinceSeq: rep.SinceSeq, At: time.Now(), Desk: side(rep.Desk), Bank: side(rep.Bank)}
+	for _, d := range rep.Differences {
+		out.Differences = append(out.Differences, app.Difference{Seq: d.Seq, Kind: d.Kind, Reason: d.Reason,
+			DeskAmount: app.Money(d.DeskAmount), BankAmount: app.Money(d.BankAmount), DeskState: d.DeskState, BankState: d.BankState})
+	}
+	return out, nil
+}
+
+// Unavailable says whether err means the bank could not be reached.
+func Unavailable(err error) bool { return desksync.Unavailable(err) }

@@ -25,6 +25,11 @@ type Services struct {
 	Settings   app.Settings
 	Reports    *app.EndOfDay
 	Board      *app.ReaderBoard
+	// Reconciler asks the bank how the desk's messages stand; nil on a
+	// desk not enrolled.
+	Reconciler app.Reconciler
+	// Unreachable says whether an error means the bank could not be reached.
+	Unreachable func(error) bool
 	// Print sends receipt lines to the OS's printer; nil when none is set up.
 	Print func(title string, lines []string) error
 	// AfterSale runs when a sale was recorded (the forwarder's wake-up).

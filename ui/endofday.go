@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -29,6 +30,9 @@ type endOfDayScreen struct {
 	past    *widget.Select
 	pastZ   []app.ZSummary
 	shown   app.Report
+	// The desk against the bank, for the report shown.
+	recon   *fyne.Container
+	checked *app.Reconciliation
 }
 
 func newEndOfDay(d *Desk) *endOfDayScreen {
@@ -42,11 +46,13 @@ func newEndOfDay(d *Desk) *endOfDayScreen {
 	z := widget.NewButtonWithIcon(d.t(app.MsgCloseDay), theme.ConfirmIcon(), func() { d.touch(); e.closeDay() })
 	e.past = widget.NewSelect(nil, func(item string) { d.touch(); e.reprint(item) })
 	e.past.PlaceHolder = d.t(app.MsgPastZ)
-	bar := container.NewHBox(x, z, e.past)
+	check := widget.NewButtonWithIcon(d.t(app.MsgCheckBank), theme.SearchIcon(), func() { d.touch(); e.checkBank() })
+	e.recon = container.NewVBox()
+	bar := container.NewHBox(x, z, e.past, check)
 	chart := container.NewVBox(widget.NewLabelWithStyle(d.t(app.MsgByHour), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewGridWrap(fyne.NewSize(24*chartBar, chartHeight+20), e.chart))
 	e.content = container.NewBorder(bar, nil, nil, nil,
-		container.NewVScroll(container.NewVBox(e.title, e.head, e.table, chart)))
+		container.NewVScroll(container.NewVBox(e.title, e.head, e.table, chart, e.recon)))
 	return e
 }
 
@@ -138,6 +144,8 @@ func (e *endOfDayScreen) closeDay() {
 // show lays a report out: what, count, amount; by cashier; by hour.
 func (e *endOfDayScreen) show(r app.Report) {
 	e.shown = r
+	e.recon.RemoveAll()
+	e.checked = nil
 	t := func(m app.Message) string { return m.Text(e.d.lang) }
 	if r.Kind == "Z" {
 		e.title.SetText(e.d.tf(app.MsgZReport, r.Number))
@@ -211,6 +219,81 @@ func (e *endOfDayScreen) Bars() []float32 {
 	for _, o := range e.chart.Objects {
 		if r, ok := o.(*canvas.Rectangle); ok {
 			out = append(out, r.Size().Height)
+		}
+	}
+	return out
+}
+
+// checkBank asks the bank about the entries of the report shown.
+func (e *endOfDayScreen) checkBank() {
+	d := e.d
+	e.recon.RemoveAll()
+	if d.svc.Reconciler == nil {
+		e.recon.Add(widget.NewLabel(d.t(app.MsgNoBank)))
+		return
+	}
+	since := max(e.shown.FirstSeq-1, 0)
+	background(func() (app.Reconciliation, error) {
+		return d.svc.Reconciler.Reconcile(context.Background(), since)
+	}, func(r app.Reconciliation, err error) {
+		e.recon.RemoveAll()
+		if err != nil {
+			d.svc.Log("reconciliation after %d: %v", since, err)
+			msg := app.Explain(err, d.lang)
+			if d.svc.Unreachable != nil && d.svc.Unreachable(err) {
+				msg = d.t(app.MsgBankUnreached)
+			}
+			e.recon.Add(widget.NewLabel(msg))
+			return
+		}
+		e.checked = &r
+		e.showReconciliation(r)
+		d.SalesChanged()
+	})
+}
+
+// showReconciliation lays out desk against bank, and the differences
+// with what the owner can do about each.
+func (e *endOfDayScreen) showReconciliation(r app.Reconciliation) {
+	d := e.d
+	t := func(m app.Message) string { return m.Text(d.lang) }
+	e.recon.Add(widget.NewSeparator())
+	e.recon.Add(widget.NewLabelWithStyle(d.tf(app.MsgDeskVsBank, r.SinceSeq), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	grid := container.NewGridWithColumns(5)
+	for _, h := range []string{"", t(app.MsgDesk), "", t(app.MsgBank), ""} {
+		grid.Add(widget.NewLabelWithStyle(h, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+	}
+	cell := func(s string) { grid.Add(widget.NewLabelWithStyle(s, fyne.TextAlignTrailing, fyne.TextStyle{})) }
+	for _, row := range []struct {
+		m          app.Message
+		desk, bank app.Totals
+	}{{app.MsgStatePosted, r.Desk.Posted, r.Bank.Posted}, {app.MsgStatePending, r.Desk.Pending, r.Bank.Pending},
+		{app.MsgStateRejected, r.Desk.Rejected, r.Bank.Rejected}} {
+		grid.Add(widget.NewLabel(t(row.m)))
+		cell(fmt.Sprint(row.desk.Count))
+		cell(app.FormatMoney(row.desk.Amount))
+		cell(fmt.Sprint(row.bank.Count))
+		cell(app.FormatMoney(row.bank.Amount))
+	}
+	e.recon.Add(grid)
+	if r.Agree() {
+		e.recon.Add(widget.NewLabel(t(app.MsgAgree)))
+		return
+	}
+	e.recon.Add(widget.NewLabelWithStyle(t(app.MsgDifferences), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	for _, diff := range r.Differences {
+		l := widget.NewLabel(fmt.Sprintf("%s %d: %s. %s", t(app.MsgReceiptSeq), diff.Seq, diff.What(d.lang), diff.Advice(d.lang)))
+		l.Wrapping = fyne.TextWrapWord
+		e.recon.Add(l)
+	}
+}
+
+// Differences is the difference list shown, for tests.
+func (e *endOfDayScreen) Differences() []string {
+	var out []string
+	for _, o := range e.recon.Objects {
+		if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, app.MsgReceiptSeq.Text(e.d.lang)+" ") {
+			out = append(out, l.Text)
 		}
 	}
 	return out

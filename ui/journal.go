@@ -30,6 +30,7 @@ type journalScreen struct {
 	rows    []app.SaleRow
 	filter  app.SaleFilter
 	loading bool
+	gen     int // the latest load: an older one's rows are dropped
 }
 
 // journalPage is how many sales one page reads; More reads the next.
@@ -169,9 +170,11 @@ func (j *journalScreen) refresh() {
 // load reads a page off the Fyne goroutine: the first, or the one after
 // the rows shown.
 func (j *journalScreen) load(next bool) {
-	if j.loading || j.d.svc.Sales == nil {
+	if j.d.svc.Sales == nil || (next && j.loading) {
 		return
 	}
+	j.gen++
+	gen := j.gen
 	before := int64(0)
 	if next && len(j.rows) > 0 {
 		before = j.rows[len(j.rows)-1].Entry.Seq
@@ -181,6 +184,9 @@ func (j *journalScreen) load(next bool) {
 	background(func() ([]app.SaleRow, error) {
 		return j.d.svc.Sales.Find(context.Background(), f, before, journalPage)
 	}, func(rows []app.SaleRow, err error) {
+		if gen != j.gen {
+			return // the filter changed meanwhile: a newer load shows its rows
+		}
 		j.loading = false
 		if err != nil {
 			j.d.svc.Log("forwarding list: %v", err)

@@ -75,6 +75,7 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 		} else {
 			forwarder = desksync.NewForwarder(client, d.DB, desksync.Options{Dir: d.Dir, Interval: forwardEvery, OnHotlist: d.UseHotlist})
 			svc.Forwarding.Forwarder = forwarder
+			svc.Reconciler = d.Reconciler(client)
 			svc.AfterSale = func() { time.AfterFunc(voidWindow, forwarder.Notify) }
 		}
 	}
@@ -142,15 +143,16 @@ func services(ctx context.Context, d *desk.Desk, capk string, logger *log.Logger
 	settings := app.Settings{Store: d.DB}
 	co.Reader = d.ChosenReader(settings)
 	svc := ui.Services{
-		Staff:      &app.Staff{Store: d.DB, Audit: d.DB},
-		Checkout:   co,
-		Sales:      &app.Sales{Journal: d.DB, MerchantName: d.Name},
-		Forwarding: &app.Forwarding{Journal: d.DB, Settings: settings},
-		Settings:   settings,
-		Reports:    &app.EndOfDay{Store: d.DB, Terminal: d.Terminal, Merchant: d.Merchant},
-		Board:      app.NewReaderBoard(),
-		Print:      desk.Print,
-		Log:        logger.Printf,
+		Staff:       &app.Staff{Store: d.DB, Audit: d.DB},
+		Checkout:    co,
+		Sales:       &app.Sales{Journal: d.DB, MerchantName: d.Name},
+		Forwarding:  &app.Forwarding{Journal: d.DB, Settings: settings},
+		Settings:    settings,
+		Reports:     &app.EndOfDay{Store: d.DB, Terminal: d.Terminal, Merchant: d.Merchant},
+		Board:       app.NewReaderBoard(),
+		Print:       desk.Print,
+		Unreachable: desk.Unavailable,
+		Log:         logger.Printf,
 	}
 	return svc, closeReader, nil
 }
