@@ -110,6 +110,31 @@ const (
 	MsgRoleSupervisor Message = "role.supervisor"
 	MsgRoleTeller     Message = "role.teller"
 	MsgRoleAdmin      Message = "role.admin"
+
+	MsgReportZTitle    Message = "report.z_title"
+	MsgReportXNote     Message = "report.x_note"
+	MsgReportZNote     Message = "report.z_note"
+	MsgReportShop      Message = "report.shop"
+	MsgReportMerchant  Message = "report.merchant_id"
+	MsgReportTerminal  Message = "report.terminal_id"
+	MsgReportEntries   Message = "report.entries"
+	MsgReportRange     Message = "report.range"
+	MsgReportNoEntries Message = "report.no_entries"
+	MsgReportMade      Message = "report.made"
+	MsgReportByState   Message = "report.by_state"
+	MsgReportState     Message = "report.state"
+	MsgReportCount     Message = "report.count"
+	MsgReportAmount    Message = "report.amount"
+	MsgReportTotal     Message = "report.total"
+	MsgReportDuplicate Message = "report.duplicate"
+	MsgReportByCashier Message = "report.by_cashier"
+	MsgReportByHour    Message = "report.by_hour"
+	MsgReportHour      Message = "report.hour"
+	MsgReportCNY       Message = "report.cny"
+	MsgReportNoSales   Message = "report.no_sales"
+	MsgReportSeal      Message = "report.seal"
+	MsgReportSigned    Message = "report.signed"
+	MsgReportPage      Message = "report.page"
 )
 
 var messages = map[string]map[Message]string{
@@ -222,6 +247,31 @@ var messages = map[string]map[Message]string{
 		MsgRoleSupervisor: "supervisor",
 		MsgRoleTeller:     "teller",
 		MsgRoleAdmin:      "admin",
+
+		MsgReportZTitle:    "Z report no. %d",
+		MsgReportXNote:     "A look at the day so far. It closes nothing.",
+		MsgReportZNote:     "The day closed. This report is sealed and never changes.",
+		MsgReportShop:      "Shop",
+		MsgReportMerchant:  "Merchant ID",
+		MsgReportTerminal:  "Terminal ID",
+		MsgReportEntries:   "Journal entries",
+		MsgReportRange:     "%d to %d",
+		MsgReportNoEntries: "none (after %d)",
+		MsgReportMade:      "Made",
+		MsgReportByState:   "Sales by where they stand at the bank",
+		MsgReportState:     "State",
+		MsgReportCount:     "Count",
+		MsgReportAmount:    "Amount (CNY)",
+		MsgReportTotal:     "Sales not voided",
+		MsgReportDuplicate: "of which the bank already had",
+		MsgReportByCashier: "Sales by cashier (not voided)",
+		MsgReportByHour:    "Sales by hour (not voided)",
+		MsgReportHour:      "%02d:00 to %02d:00",
+		MsgReportCNY:       "CNY",
+		MsgReportNoSales:   "No sales in this period.",
+		MsgReportSeal:      "Seal (SHA-256)",
+		MsgReportSigned:    "Checked and signed",
+		MsgReportPage:      "Page %d of %d",
 	},
 	SimplifiedChinese: {
 		MsgServiceDown:  "读卡器服务未运行，正在重试……",
@@ -332,6 +382,31 @@ var messages = map[string]map[Message]string{
 		MsgRoleSupervisor: "主管",
 		MsgRoleTeller:     "柜员",
 		MsgRoleAdmin:      "管理员",
+
+		MsgReportZTitle:    "Z 报表 第 %d 号",
+		MsgReportXNote:     "查看当日至今的交易，不结账。",
+		MsgReportZNote:     "已日结。本报表已封存，不可更改。",
+		MsgReportShop:      "商户名称",
+		MsgReportMerchant:  "商户号",
+		MsgReportTerminal:  "终端号",
+		MsgReportEntries:   "流水号",
+		MsgReportRange:     "%d 至 %d",
+		MsgReportNoEntries: "无(%d 之后)",
+		MsgReportMade:      "生成时间",
+		MsgReportByState:   "按银行处理状态汇总",
+		MsgReportState:     "状态",
+		MsgReportCount:     "笔数",
+		MsgReportAmount:    "金额(元)",
+		MsgReportTotal:     "未撤销交易合计",
+		MsgReportDuplicate: "其中银行已有(重复)",
+		MsgReportByCashier: "按收银员汇总(不含撤销)",
+		MsgReportByHour:    "按小时销售额(不含撤销)",
+		MsgReportHour:      "%02d:00 至 %02d:00",
+		MsgReportCNY:       "元",
+		MsgReportNoSales:   "本期无交易。",
+		MsgReportSeal:      "封存校验码(SHA-256)",
+		MsgReportSigned:    "核对签字",
+		MsgReportPage:      "第 %d 页，共 %d 页",
 	},
 }
 

@@ -11,6 +11,8 @@ packages=(
   xvfb fonts-noto-cjk                              # a display for tests and demos; Chinese text
   xdotool imagemagick                              # the window tests' keyboard and screenshots
   sqlite3 ca-certificates
+  fonts-droid-fallback                             # a TrueType font with Chinese for the PDF reports
+  poppler-utils                                    # pdftotext and pdftoppm: the report tests read PDFs back
   "$@"
 )
 
