@@ -22,7 +22,7 @@ Usage:
   lingqian charge --amount 12.50 [--json]    one purchase, headless (exit 0 approved, 3 declined,
                                              4 an earlier torn sale recovered, this one unpaid, 2 error)
   lingqian void --seq N --by SUPERVISOR --reason TEXT
-  lingqian report --x|--z [--format text|csv|json]
+  lingqian report --x|--z [--number N] [--format text|csv|json|pdf] [--out FILE] [--lang en|zh-Hans]
   lingqian operator add|list|passwd
   lingqian journal verify
   lingqian enroll --bank URL --ca CA.pem --code CODE
