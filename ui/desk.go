@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -28,6 +29,8 @@ type Services struct {
 	// Reconciler asks the bank how the desk's messages stand; nil on a
 	// desk not enrolled.
 	Reconciler app.Reconciler
+	// Export writes reports and the forwarding list as CSV and PDF.
+	Export *app.Export
 	// Unreachable says whether an error means the bank could not be reached.
 	Unreachable func(error) bool
 	// Print sends receipt lines to the OS's printer; nil when none is set up.
@@ -245,4 +248,19 @@ func background[T any](work func() (T, error), show func(T, error)) {
 			show(v, err)
 		})
 	}()
+}
+
+// export runs an export off the Fyne goroutine and says where the file is.
+func (d *Desk) export(run func(op app.Operator) (string, error)) {
+	op := d.Operator()
+	if op == nil || d.svc.Export == nil {
+		return
+	}
+	background(func() (string, error) { return run(*op) }, func(msg string, err error) {
+		if err != nil {
+			d.svc.Log("export: %v", err)
+			msg = app.Explain(err, d.lang)
+		}
+		dialog.ShowInformation(d.t(app.MsgExportTitle), msg, d.Window)
+	})
 }

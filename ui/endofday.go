@@ -48,7 +48,19 @@ func newEndOfDay(d *Desk) *endOfDayScreen {
 	e.past.PlaceHolder = d.t(app.MsgPastZ)
 	check := widget.NewButtonWithIcon(d.t(app.MsgCheckBank), theme.SearchIcon(), func() { d.touch(); e.checkBank() })
 	e.recon = container.NewVBox()
-	bar := container.NewHBox(x, z, e.past, check)
+	exportAs := func(format string) func() {
+		return func() {
+			d.touch()
+			r := e.shown
+			d.export(func(op app.Operator) (string, error) {
+				path, err := d.svc.Export.Report(context.Background(), r, format, d.lang, op)
+				return d.tf(app.MsgExported, path), err
+			})
+		}
+	}
+	csvB := widget.NewButtonWithIcon(d.t(app.MsgExportCSV), theme.DocumentSaveIcon(), exportAs(app.FormatCSV))
+	pdfB := widget.NewButtonWithIcon(d.t(app.MsgExportPDF), theme.DocumentSaveIcon(), exportAs(app.FormatPDF))
+	bar := container.NewHBox(x, z, e.past, check, csvB, pdfB)
 	chart := container.NewVBox(widget.NewLabelWithStyle(d.t(app.MsgByHour), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewGridWrap(fyne.NewSize(24*chartBar, chartHeight+20), e.chart))
 	e.content = container.NewBorder(bar, nil, nil, nil,

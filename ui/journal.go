@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"lingqian/app"
@@ -96,11 +97,23 @@ func newJournal(d *Desk) *journalScreen {
 	j.search.used = d.touch
 	j.search.SetPlaceHolder(d.t(app.MsgSearchHint))
 	j.more = widget.NewButton(d.t(app.MsgMore), func() { d.touch(); j.load(true) })
+	exportAs := func(format string) func() {
+		return func() {
+			d.touch()
+			f := j.filter
+			d.export(func(op app.Operator) (string, error) {
+				path, n, err := d.svc.Export.SalesList(context.Background(), f, format, d.lang, op)
+				return d.tf(app.MsgExportedN, n, path), err
+			})
+		}
+	}
+	csvB := widget.NewButtonWithIcon(d.t(app.MsgExportCSV), theme.DocumentSaveIcon(), exportAs(app.FormatCSV))
+	pdfB := widget.NewButtonWithIcon(d.t(app.MsgExportPDF), theme.DocumentSaveIcon(), exportAs(app.FormatPDF))
 	j.more.Hide()
 	j.message = widget.NewLabel("")
 
 	filters := container.NewGridWithColumns(4, j.show, j.cashier, j.day, j.search)
-	j.content = container.NewBorder(container.NewVBox(filters, j.message), container.NewHBox(j.more), nil, nil, j.list)
+	j.content = container.NewBorder(container.NewVBox(filters, j.message), container.NewHBox(j.more, csvB, pdfB), nil, nil, j.list)
 	j.show.SetSelectedIndex(0)
 	return j
 }
