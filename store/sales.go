@@ -87,8 +87,8 @@ func (db *DB) SalesPage(ctx context.Context, f app.SaleFilter, before int64, lim
 }
 
 // searchCondition reads what the owner typed: a masked PAN as receipts
-// print it (623199******0019), or digits: a sequence number or the end of
-// a PAN.
+// print it (623199******0019), or digits: a sequence number, or from four
+// digits on also the end of a PAN.
 func searchCondition(q string) (string, []any, error) {
 	if first, last, masked := strings.Cut(q, "*"); masked {
 		last = strings.TrimLeft(last, "*")
@@ -101,6 +101,9 @@ func searchCondition(q string) (string, []any, error) {
 		return "", nil, fmt.Errorf("store: search %q: %w: give a sequence number or a PAN's digits", q, ErrInvalid)
 	}
 	seq, _ := strconv.ParseInt(q, 10, 64)
+	if len(q) < 4 { // a few digits are a sequence number, not the end of every other PAN
+		return "l.seq = ?", []any{seq}, nil
+	}
 	return "(l.seq = ? OR j.pan LIKE ?)", []any{seq, "%" + q}, nil
 }
 

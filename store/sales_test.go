@@ -69,6 +69,9 @@ func TestSalesPage_FiltersSearchAndPages(t *testing.T) {
 	if got, err := db.SalesPage(ctx, app.SaleFilter{Search: masked}, 0, 100); err != nil || len(got) != 7 {
 		t.Errorf("search %q: %d rows, %v", masked, len(got), err)
 	}
+	if got, _ := db.SalesPage(ctx, app.SaleFilter{Search: pan[len(pan)-4:]}, 0, 100); len(got) != 7 {
+		t.Errorf("the last four digits found %d sales", len(got))
+	}
 	if _, err := db.SalesPage(ctx, app.SaleFilter{Search: "12ab"}, 0, 100); err == nil {
 		t.Error("a search of letters was taken")
 	}
