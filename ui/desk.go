@@ -54,6 +54,10 @@ type Desk struct {
 	operator *app.Operator
 	lastUsed time.Time
 
+	// modal is the dialog open over the screens, if any: Enter or Esc
+	// close it, and the function keys wait until it is gone.
+	modal dialog.Dialog
+
 	signIn   *signInScreen
 	checkout *checkoutScreen
 	journal  *journalScreen
@@ -166,6 +170,13 @@ func (d *Desk) CheckIdle(limit time.Duration) {
 // F9 taps the demo phone. It says whether it used the key.
 func (d *Desk) key(ev *fyne.KeyEvent) bool {
 	d.touch()
+	if d.modal != nil {
+		switch ev.Name {
+		case fyne.KeyEscape, fyne.KeyReturn, fyne.KeyEnter:
+			d.closeModal()
+		}
+		return true
+	}
 	if d.Operator() == nil || d.main == nil {
 		return false
 	}
@@ -261,6 +272,30 @@ func (d *Desk) export(run func(op app.Operator) (string, error)) {
 			d.svc.Log("export: %v", err)
 			msg = app.Explain(err, d.lang)
 		}
-		dialog.ShowInformation(d.t(app.MsgExportTitle), msg, d.Window)
+		d.inform(d.t(app.MsgExportTitle), msg)
 	})
+}
+
+// inform shows a message that Enter, Esc or OK closes.
+func (d *Desk) inform(title, msg string) {
+	d.showModal(dialog.NewInformation(title, msg, d.Window))
+}
+
+// showModal opens a dialog as the desk's modal one.
+func (d *Desk) showModal(dlg dialog.Dialog) {
+	d.closeModal()
+	d.modal = dlg
+	dlg.SetOnClosed(func() {
+		if d.modal == dlg {
+			d.modal = nil
+		}
+	})
+	dlg.Show()
+}
+
+func (d *Desk) closeModal() {
+	if m := d.modal; m != nil {
+		d.modal = nil
+		m.Hide()
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -40,6 +39,7 @@ func newEndOfDay(d *Desk) *endOfDayScreen {
 	e.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	e.head = widget.NewLabel("")
 	e.head.Wrapping = fyne.TextWrapWord
+	e.head.SizeName = theme.SizeNameCaptionText
 	e.table = container.NewGridWithColumns(3)
 	e.chart = container.NewWithoutLayout()
 	x := widget.NewButtonWithIcon(d.t(app.MsgXReport), theme.ViewRefreshIcon(), func() { d.touch(); e.refresh() })
@@ -63,8 +63,11 @@ func newEndOfDay(d *Desk) *endOfDayScreen {
 	bar := container.NewHBox(x, z, e.past, check, csvB, pdfB)
 	chart := container.NewVBox(widget.NewLabelWithStyle(d.t(app.MsgByHour), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewGridWrap(fyne.NewSize(24*chartBar, chartHeight+20), e.chart))
-	e.content = container.NewBorder(bar, nil, nil, nil,
-		container.NewVScroll(container.NewVBox(e.title, e.head, e.table, chart, e.recon)))
+	// The report on the left, the desk against the bank on the right: a
+	// 1000-pixel screen shows both without scrolling.
+	e.content = container.NewBorder(bar, nil, nil, nil, container.NewGridWithColumns(2,
+		container.NewVScroll(container.NewVBox(e.title, e.head, e.table)),
+		container.NewVScroll(container.NewVBox(chart, e.recon))))
 	return e
 }
 
@@ -144,12 +147,12 @@ func (e *endOfDayScreen) closeDay() {
 	}, func(err error) {
 		if err != nil {
 			d.svc.Log("close the day: %v", err)
-			dialog.ShowInformation(d.t(app.MsgCloseDay), app.Explain(err, d.lang), d.Window)
+			d.inform(d.t(app.MsgCloseDay), app.Explain(err, d.lang))
 			return
 		}
 		e.show(z)
 		e.readPast()
-		dialog.ShowInformation(d.t(app.MsgCloseDay), d.tf(app.MsgDayClosed, z.Number), d.Window)
+		d.inform(d.t(app.MsgCloseDay), d.tf(app.MsgDayClosed, z.Number))
 	})
 }
 

@@ -69,11 +69,7 @@ func TestExport_ButtonsWriteTheReportAndTheForwardingList(t *testing.T) {
 	}
 
 	// When the forwarding list is exported as PDF
-	do(func() {
-		top := s.desk.Window.Canvas().Overlays().Top()
-		top.Hide()
-		s.desk.Window.Canvas().Overlays().Remove(top)
-	})
+	s.press(fyne.KeyEscape) // the message closes by keyboard
 	s.press(fyne.KeyF3)
 	s.tapButton("Export PDF")
 	pdf := exported("forwarding-")

@@ -114,6 +114,7 @@ func newJournal(d *Desk) *journalScreen {
 
 	filters := container.NewGridWithColumns(4, j.show, j.cashier, j.day, j.search)
 	j.content = container.NewBorder(container.NewVBox(filters, j.message), container.NewHBox(j.more, csvB, pdfB), nil, nil, j.list)
+	j.cashier.SetSelectedIndex(0)
 	j.show.SetSelectedIndex(0)
 	return j
 }
@@ -267,6 +268,6 @@ func (j *journalScreen) open(r app.SaleRow) {
 		}
 		dlg = dialog.NewCustom(d.t(app.MsgReceipt), d.t(app.MsgClose),
 			container.NewVBox(text, widget.NewSeparator(), timeline, container.NewHBox(printB, voidB)), d.Window)
-		dlg.Show()
+		d.showModal(dlg)
 	})
 }

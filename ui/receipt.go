@@ -82,10 +82,10 @@ func (d *Desk) print(title string, lines []string) {
 		func(_ struct{}, err error) {
 			if err != nil {
 				d.svc.Log("print %s: %v", title, err)
-				dialog.ShowInformation(d.t(app.MsgPrint), err.Error(), d.Window)
+				d.inform(d.t(app.MsgPrint), err.Error())
 				return
 			}
-			dialog.ShowInformation(d.t(app.MsgPrint), d.t(app.MsgPrinted), d.Window)
+			d.inform(d.t(app.MsgPrint), d.t(app.MsgPrinted))
 		})
 }
 
@@ -94,8 +94,27 @@ func (d *Desk) print(title string, lines []string) {
 func (d *Desk) supervisorForm(title, confirm string, extra []*widget.FormItem, then func(sup app.Operator) error, done func(error)) {
 	id, pin := newKeyEntry(nil), newKeyEntry(nil)
 	pin.Password = true
+	var dlg *dialog.FormDialog
+	// Enter in any field submits the form, Esc cancels it.
+	formKeys := func(ev *fyne.KeyEvent) bool {
+		switch ev.Name {
+		case fyne.KeyReturn, fyne.KeyEnter:
+			dlg.Submit()
+			return true
+		case fyne.KeyEscape:
+			dlg.Hide()
+			return true
+		}
+		return false
+	}
+	id.onKey, pin.onKey = formKeys, formKeys
+	for _, it := range extra {
+		if e, ok := it.Widget.(*keyEntry); ok {
+			e.onKey = formKeys
+		}
+	}
 	items := append([]*widget.FormItem{widget.NewFormItem(d.t(app.MsgSupervisor), id), widget.NewFormItem(d.t(app.MsgPIN), pin)}, extra...)
-	dlg := dialog.NewForm(title, confirm, d.t(app.MsgCancel), items, func(ok bool) {
+	dlg = dialog.NewForm(title, confirm, d.t(app.MsgCancel), items, func(ok bool) {
 		d.touch()
 		if !ok {
 			return
@@ -109,7 +128,7 @@ func (d *Desk) supervisorForm(title, confirm string, extra []*widget.FormItem, t
 		}, func(_ struct{}, err error) { done(err) })
 	}, d.Window)
 	dlg.Resize(fyne.NewSize(420, 0))
-	dlg.Show()
+	d.showModal(dlg)
 	d.Window.Canvas().Focus(id)
 }
 
@@ -134,10 +153,10 @@ func (d *Desk) askVoid(seq int64, after func()) {
 		func(err error) {
 			if err != nil {
 				d.svc.Log("void %d: %v", seq, err)
-				dialog.ShowInformation(d.t(app.MsgVoid), app.Explain(err, d.lang), d.Window)
+				d.inform(d.t(app.MsgVoid), app.Explain(err, d.lang))
 				return
 			}
-			dialog.ShowInformation(d.t(app.MsgVoid), d.tf(app.MsgVoidDone, seq), d.Window)
+			d.inform(d.t(app.MsgVoid), d.tf(app.MsgVoidDone, seq))
 			d.SalesChanged()
 			if after != nil {
 				after()

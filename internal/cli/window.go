@@ -143,13 +143,15 @@ func services(ctx context.Context, d *desk.Desk, capk string, logger *log.Logger
 	settings := app.Settings{Store: d.DB}
 	co.Reader = d.ChosenReader(settings)
 	svc := ui.Services{
-		Staff:       &app.Staff{Store: d.DB, Audit: d.DB},
-		Checkout:    co,
-		Sales:       &app.Sales{Journal: d.DB, MerchantName: d.Name},
-		Forwarding:  &app.Forwarding{Journal: d.DB, Settings: settings},
-		Settings:    settings,
-		Reports:     &app.EndOfDay{Store: d.DB, Terminal: d.Terminal, Merchant: d.Merchant},
-		Board:       app.NewReaderBoard(),
+		Staff:      &app.Staff{Store: d.DB, Audit: d.DB},
+		Checkout:   co,
+		Sales:      &app.Sales{Journal: d.DB, MerchantName: d.Name},
+		Forwarding: &app.Forwarding{Journal: d.DB, Settings: settings},
+		Settings:   settings,
+		Reports:    &app.EndOfDay{Store: d.DB, Terminal: d.Terminal, Merchant: d.Merchant},
+		Board:      app.NewReaderBoard(),
+		Export: &app.Export{Docs: d.Documents(), Folder: desk.ExportFolder{Dir: d.ExportDir()},
+			Sales: &app.Sales{Journal: d.DB, MerchantName: d.Name}, Audit: d.DB},
 		Print:       desk.Print,
 		Unreachable: desk.Unavailable,
 		Log:         logger.Printf,
