@@ -274,3 +274,28 @@ func BenchmarkPending1M(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSalesPage1M reads the forwarding screen's first page over the
+// 1M-row journal: all sales, the rejected ones (one in twenty), and a
+// search that matches one sale, which walks every row.
+func BenchmarkSalesPage1M(b *testing.B) {
+	db := bigDB(b)
+	ctx := context.Background()
+	for _, bc := range []struct {
+		name string
+		f    app.SaleFilter
+	}{
+		{"all", app.SaleFilter{}},
+		{"rejected", app.SaleFilter{Show: app.ShowRejected}},
+		{"search", app.SaleFilter{Search: "123457"}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				rows, err := db.SalesPage(ctx, bc.f, 0, 200)
+				if err != nil || len(rows) == 0 {
+					b.Fatalf("%d rows, %v", len(rows), err)
+				}
+			}
+		})
+	}
+}
