@@ -21,6 +21,7 @@ const (
 	MsgAdviceRejected Message = "reconcile.advice.rejected"
 	MsgNoBank         Message = "reconcile.no_bank"
 	MsgBankUnreached  Message = "reconcile.unreached"
+	MsgChecking       Message = "reconcile.checking"
 )
 
 var differenceWhat = map[string]Message{
@@ -55,6 +56,7 @@ func init() {
 			MsgAdviceRejected: "The bank will not pay this sale. Call the bank with the receipt; keep it for the dispute.",
 			MsgNoBank:         "This desk is not enrolled with a bank.",
 			MsgBankUnreached:  "The bank could not be reached. Try again later; nothing is lost.",
+			MsgChecking:       "Asking the bank…",
 		},
 		SimplifiedChinese: {
 			MsgCheckBank:      "与银行核对",
@@ -76,6 +78,7 @@ func init() {
 			MsgAdviceRejected: "银行不会为此笔付款。请携收据联系银行，并保留收据以备争议。",
 			MsgNoBank:         "此收银台未在银行注册。",
 			MsgBankUnreached:  "无法连接银行，请稍后再试；数据不会丢失。",
+			MsgChecking:       "正在询问银行……",
 		},
 	} {
 		for k, v := range texts {

@@ -248,6 +248,7 @@ func (e *endOfDayScreen) checkBank() {
 		return
 	}
 	since := max(e.shown.FirstSeq-1, 0)
+	e.recon.Add(widget.NewLabel(d.t(app.MsgChecking)))
 	background(func() (app.Reconciliation, error) {
 		return d.svc.Reconciler.Reconcile(context.Background(), since)
 	}, func(r app.Reconciliation, err error) {
