@@ -127,3 +127,12 @@ func RoleText(r Role, lang string) string {
 	}
 	return m.Text(lang)
 }
+
+// addMessages adds a screen's sentences to the desk's, language by language.
+func addMessages(t map[string]map[Message]string) {
+	for lang, texts := range t {
+		for k, v := range texts {
+			messages[lang][k] = v
+		}
+	}
+}

@@ -15,7 +15,7 @@ const (
 )
 
 func init() {
-	for lang, texts := range map[string]map[Message]string{
+	addMessages(map[string]map[Message]string{
 		English: {
 			MsgCloseDay:      "Close the day (Z)",
 			MsgCloseDayTitle: "Close the day: a numbered Z report, kept for ever",
@@ -40,9 +40,5 @@ func init() {
 			MsgEntries:       "流水 %d 至 %d",
 			MsgDayClosed:     "已日结：第 %d 号 Z 报表。",
 		},
-	} {
-		for k, v := range texts {
-			messages[lang][k] = v
-		}
-	}
+	})
 }

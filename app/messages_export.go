@@ -10,7 +10,7 @@ const (
 )
 
 func init() {
-	for lang, texts := range map[string]map[Message]string{
+	addMessages(map[string]map[Message]string{
 		English: {
 			MsgExportCSV:   "Export CSV",
 			MsgExportPDF:   "Export PDF",
@@ -25,9 +25,5 @@ func init() {
 			MsgExportedN:   "%d 笔交易已保存为 %s",
 			MsgExportTitle: "导出",
 		},
-	} {
-		for k, v := range texts {
-			messages[lang][k] = v
-		}
-	}
+	})
 }

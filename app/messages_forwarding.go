@@ -19,7 +19,7 @@ const (
 )
 
 func init() {
-	for lang, texts := range map[string]map[Message]string{
+	addMessages(map[string]map[Message]string{
 		English: {
 			MsgShowAll:         "All sales",
 			MsgShowPending:     "Pending",
@@ -52,9 +52,5 @@ func init() {
 			MsgStateQueued:     "排队中",
 			MsgStateAcked:      "银行已收到",
 		},
-	} {
-		for k, v := range texts {
-			messages[lang][k] = v
-		}
-	}
+	})
 }

@@ -18,7 +18,7 @@ const (
 )
 
 func init() {
-	for lang, texts := range map[string]map[Message]string{
+	addMessages(map[string]map[Message]string{
 		English: {
 			MsgFwdTitle:     "Forwarding list",
 			MsgFwdNote:      "Each sale with where it stands at the bank, and the bank's reason for one it refused.",
@@ -49,9 +49,5 @@ func init() {
 			MsgFwdTotals:    "按处理状态合计",
 			MsgFwdAllListed: "列出交易合计",
 		},
-	} {
-		for k, v := range texts {
-			messages[lang][k] = v
-		}
-	}
+	})
 }

@@ -35,7 +35,7 @@ var differenceAdvice = map[string]Message{
 }
 
 func init() {
-	for lang, texts := range map[string]map[Message]string{
+	addMessages(map[string]map[Message]string{
 		English: {
 			MsgCheckBank:      "Check with the bank",
 			MsgDeskVsBank:     "Desk against bank, entries after %d",
@@ -80,9 +80,5 @@ func init() {
 			MsgBankUnreached:  "无法连接银行，请稍后再试；数据不会丢失。",
 			MsgChecking:       "正在询问银行……",
 		},
-	} {
-		for k, v := range texts {
-			messages[lang][k] = v
-		}
-	}
+	})
 }
