@@ -190,30 +190,47 @@ func (r PCSCReader) Tap(ctx context.Context) (app.Card, error) {
 // Checkout assembles the desk's checkout over PC/SC: on the named reader,
 // or on every reader when reader is "". The function closes the reader.
 func (d *Desk) Checkout(ctx context.Context, reader, capk string) (*app.Checkout, func(), error) {
-	keys, err := d.CAKeys(capk)
-	if err != nil {
-		return nil, nil, err
-	}
-	k, err := d.Kernel(keys)
-	if err != nil {
-		return nil, nil, err
-	}
-	limits, err := d.Limits(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
 	pcsc := device.NewPCSC()
-	co := &app.Checkout{Journal: d.DB, Audit: d.DB, Kernel: k, Reader: PCSCReader{pcsc: pcsc, reader: reader},
-		Terminal: d.Terminal, Merchant: d.Merchant, Limits: limits}
+	co, err := d.checkout(ctx, PCSCReader{pcsc: pcsc, reader: reader}, capk)
+	if err != nil {
+		pcsc.Close()
+		return nil, nil, err
+	}
 	return co, func() { pcsc.Close() }, nil
 }
 
-// ChosenReader is the checkout's reader as the settings choose it, read
-// at each sale: one reader by name, or every reader.
-func (d *Desk) ChosenReader(s app.Settings) app.Reader {
-	return chosenReader{pcsc: device.NewPCSC(), settings: s}
+// WindowCheckout is the window's checkout: on the reader the settings
+// choose at each sale. The function closes the reader.
+func (d *Desk) WindowCheckout(ctx context.Context, s app.Settings, capk string) (*app.Checkout, func(), error) {
+	r := chosenReader{pcsc: device.NewPCSC(), settings: s}
+	co, err := d.checkout(ctx, r, capk)
+	if err != nil {
+		r.pcsc.Close()
+		return nil, nil, err
+	}
+	return co, func() { r.pcsc.Close() }, nil
 }
 
+// checkout is the desk's checkout over a reader.
+func (d *Desk) checkout(ctx context.Context, reader app.Reader, capk string) (*app.Checkout, error) {
+	keys, err := d.CAKeys(capk)
+	if err != nil {
+		return nil, err
+	}
+	k, err := d.Kernel(keys)
+	if err != nil {
+		return nil, err
+	}
+	limits, err := d.Limits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &app.Checkout{Journal: d.DB, Audit: d.DB, Kernel: k, Reader: reader,
+		Terminal: d.Terminal, Merchant: d.Merchant, Limits: limits}, nil
+}
+
+// chosenReader reads the settings at each sale: one reader by name, or
+// every reader.
 type chosenReader struct {
 	pcsc     *device.PCSC
 	settings app.Settings

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -246,17 +245,7 @@ func ForwardingPDF(w io.Writer, rows []app.SaleRow, f app.SaleFilter, shop Shop,
 	d.forwardingHeading(at, words, len(rows))
 	d.sales(rows)
 	d.forwardingTotals(rows)
-	n := d.f.PageCount()
-	for i := 1; i <= n; i++ {
-		d.f.SetPage(i)
-		d.footer(i, n)
-	}
-
-	var buf bytes.Buffer
-	if err := d.f.Output(&buf); err != nil {
-		return fmt.Errorf("report: forwarding PDF: %w", err)
-	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	if err := d.finish(w); err != nil {
 		return fmt.Errorf("report: forwarding PDF: %w", err)
 	}
 	return nil

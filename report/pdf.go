@@ -93,21 +93,26 @@ func PDF(w io.Writer, r app.Report, shop Shop, lang string) (err error) {
 	d.chart()
 	d.cashiers()
 	d.seal()
-	// The footers go on last, when the number of pages is known.
+	if err := d.finish(w); err != nil {
+		return fmt.Errorf("report: PDF: %w", err)
+	}
+	return nil
+}
+
+// finish puts the footers on, now that the number of pages is known, and
+// writes the whole document: nothing reaches w unless all of it is made.
+func (d *doc) finish(w io.Writer) error {
 	n := d.f.PageCount()
 	for i := 1; i <= n; i++ {
 		d.f.SetPage(i)
 		d.footer(i, n)
 	}
-
 	var buf bytes.Buffer
 	if err := d.f.Output(&buf); err != nil {
-		return fmt.Errorf("report: PDF: %w", err)
+		return err
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("report: PDF: %w", err)
-	}
-	return nil
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 func (d *doc) color(c rgb)     { d.f.SetTextColor(c.r, c.g, c.b) }

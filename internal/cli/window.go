@@ -136,26 +136,25 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 
 // services wires the desk's use cases over its data folder.
 func services(ctx context.Context, d *desk.Desk, capk string, logger *log.Logger) (ui.Services, func(), error) {
-	co, closeReader, err := d.Checkout(ctx, "", capk)
+	settings := app.Settings{Store: d.DB}
+	co, closeReader, err := d.WindowCheckout(ctx, settings, capk)
 	if err != nil {
 		return ui.Services{}, nil, err
 	}
-	settings := app.Settings{Store: d.DB}
-	co.Reader = d.ChosenReader(settings)
 	svc := ui.Services{
-		Staff:      &app.Staff{Store: d.DB, Audit: d.DB},
-		Checkout:   co,
-		Sales:      &app.Sales{Journal: d.DB, MerchantName: d.Name},
-		Forwarding: &app.Forwarding{Journal: d.DB, Settings: settings},
-		Settings:   settings,
-		Reports:    &app.EndOfDay{Store: d.DB, Terminal: d.Terminal, Merchant: d.Merchant},
-		Board:      app.NewReaderBoard(),
-		Export: &app.Export{Docs: d.Documents(), Folder: desk.ExportFolder{Dir: d.ExportDir()},
-			Sales: &app.Sales{Journal: d.DB, MerchantName: d.Name}, Audit: d.DB},
+		Staff:       &app.Staff{Store: d.DB, Audit: d.DB},
+		Checkout:    co,
+		Sales:       &app.Sales{Journal: d.DB, MerchantName: d.Name},
+		Forwarding:  &app.Forwarding{Journal: d.DB, Settings: settings},
+		Settings:    settings,
+		Reports:     &app.EndOfDay{Store: d.DB, Terminal: d.Terminal, Merchant: d.Merchant},
+		Board:       app.NewReaderBoard(),
+		Export:      &app.Export{Docs: d.Documents(), Folder: desk.ExportFolder{Dir: d.ExportDir()}, Audit: d.DB},
 		Print:       desk.Print,
 		Unreachable: desk.Unavailable,
 		Log:         logger.Printf,
 	}
+	svc.Export.Sales = svc.Sales
 	return svc, closeReader, nil
 }
 
