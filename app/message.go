@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
+	"lingqian/assets"
 	"lingqian/emv"
 )
 
@@ -21,13 +23,31 @@ const (
 // Text gives the message in the language asked for, falling back to
 // English, and to the key itself if a translation is missing.
 func (m Message) Text(lang string) string {
-	if s, ok := messages[lang][m]; ok {
+	t := translations()
+	if s, ok := t[lang][string(m)]; ok {
 		return s
 	}
-	if s, ok := messages[English][m]; ok {
+	if s, ok := t[English][string(m)]; ok {
 		return s
 	}
 	return string(m)
+}
+
+// translations are the texts of assets/lang, read once. A file that does
+// not parse is a fault of the build, which a test catches; the desk then
+// shows keys rather than stopping.
+var translations = sync.OnceValue(func() map[string]map[string]string {
+	t, err := assets.Translations()
+	if err != nil {
+		return map[string]map[string]string{}
+	}
+	return t
+})
+
+// TranslationsError says whether the translation files read cleanly.
+func TranslationsError() error {
+	_, err := assets.Translations()
+	return err
 }
 
 // Textf fills the message's verbs (fmt) with args.
@@ -35,10 +55,8 @@ func (m Message) Textf(lang string, args ...any) string { return fmt.Sprintf(m.T
 
 // ReasonText is a kernel's reason in the desk's language.
 func ReasonText(r emv.Reason, lang string) string {
-	if lang != English {
-		if s, ok := reasons[lang][r.Code]; ok {
-			return s
-		}
+	if s, ok := translations()[lang]["reason."+r.Code]; ok {
+		return s
 	}
 	if r.Text != "" {
 		return r.Text
@@ -98,13 +116,13 @@ var limitMessages = map[string]Message{
 	"oldest_pending": MsgLimitOldest,
 }
 
-// AllMessages lists every key, for the check that each has every language.
+// AllMessages lists every key of the translation files.
 func AllMessages() []Message {
 	seen := map[Message]bool{}
 	var out []Message
-	for _, table := range messages {
-		for m := range table {
-			if !seen[m] {
+	for _, table := range translations() {
+		for k := range table {
+			if m := Message(k); !seen[m] {
 				seen[m] = true
 				out = append(out, m)
 			}
@@ -115,7 +133,7 @@ func AllMessages() []Message {
 
 // HasText says whether a key has its own text in lang.
 func HasText(m Message, lang string) bool {
-	_, ok := messages[lang][m]
+	_, ok := translations()[lang][string(m)]
 	return ok
 }
 
@@ -126,13 +144,4 @@ func RoleText(r Role, lang string) string {
 		return string(r)
 	}
 	return m.Text(lang)
-}
-
-// addMessages adds a screen's sentences to the desk's, language by language.
-func addMessages(t map[string]map[Message]string) {
-	for lang, texts := range t {
-		for k, v := range texts {
-			messages[lang][k] = v
-		}
-	}
 }

@@ -44,16 +44,3 @@ func TestReaderBoard_Message(t *testing.T) {
 		})
 	}
 }
-
-func TestMessage_EveryKeyInEveryLanguage(t *testing.T) {
-	for key := range messages[English] {
-		for lang := range messages {
-			if _, ok := messages[lang][key]; !ok {
-				t.Errorf("%q has no %s text", key, lang)
-			}
-		}
-	}
-	if got := Message("no.such.key").Text(SimplifiedChinese); got != "no.such.key" {
-		t.Errorf("missing key shows %q", got)
-	}
-}
