@@ -75,6 +75,7 @@ func NewDesk(a fyne.App, svc Services, lang string) *Desk {
 	if d.svc.Log == nil {
 		d.svc.Log = log.Printf
 	}
+	useLanguage(lang, d.svc.Log)
 	d.Window = a.NewWindow("Lingqian 零钱")
 	d.signIn = newSignIn(d)
 	d.Window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { d.key(ev) })
