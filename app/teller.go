@@ -1,0 +1,352 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"lingqian/emv"
+)
+
+// Teller is teller mode at a bank branch: online loads onto a tapped
+// phone, unloads, wallet lookup and statement, hotlist, the exception
+// queue and the lost-log re-entry. The window (F5) and `lingqian teller`
+// both use it. Every action needs an operator with the teller role on a
+// desk the bank enrolled as a teller desk, and leaves an audit line.
+type Teller struct {
+	Bank   TellerBank
+	Reader Reader     // the phone is tapped here
+	Kernel LoadKernel // runs the online load with the phone
+	Desk   TellerDesk
+	Audit  Audit
+	// Notes keeps, across restarts, the loads the bank approved whose
+	// script did not reach the phone; the desk's settings store does.
+	Notes    SettingsStore
+	Terminal string           // terminal id, for idempotency keys
+	Now      func() time.Time // nil: time.Now
+}
+
+// TellerDesk says whether this desk may run teller mode.
+type TellerDesk interface {
+	IsTellerDesk(ctx context.Context) (bool, error)
+}
+
+// LoadKernel is the terminal's side of an online load (emv.Kernel has it).
+type LoadKernel interface {
+	ReadWallet(ctx context.Context, card emv.Card) (emv.WalletReading, error)
+	StartLoad(ctx context.Context, card emv.Card, l emv.Load) (emv.LoadStart, error)
+	FinishLoad(ctx context.Context, card emv.Card, start emv.LoadStart, ans emv.IssuerAnswer) (emv.LoadFinish, error)
+}
+
+// TellerBank is what teller mode needs of the bank. Every write carries
+// an Idempotency-Key the Teller makes, and the teller operator's id.
+// Refusals are *BankError; a bank that cannot be reached is
+// ErrBankUnavailable.
+type TellerBank interface {
+	Wallet(ctx context.Context, pan, psn string) (BankWallet, error)
+	Statement(ctx context.Context, pan, psn string) (WalletStatement, error)
+	Load(ctx context.Context, key string, r BankLoad) (BankLoadAnswer, error)
+	Unload(ctx context.Context, key string, r BankUnload) (Money, error) // the bank's balance after
+	Hotlist(ctx context.Context, key, operator, pan, reason string) (int64, error)
+	Exceptions(ctx context.Context, state ExceptionState) ([]BankException, error)
+	Resolve(ctx context.Context, key, operator string, id int64, note string) (BankException, error)
+	ReEnter(ctx context.Context, key string, r ReEntry) (int, error) // exceptions resolved
+}
+
+// BankWallet is a wallet as the bank knows it.
+type BankWallet struct {
+	PAN, PSN string
+	Status   string // active, hotlisted
+	Customer string // the customer's user name at the bank
+	Balance  Money  // what the bank owes on the wallet
+	LastATC  uint16
+	// What the phone said at its last upload; nil before one.
+	PhoneBalance  *Money
+	PhoneATC      *uint16
+	PhoneUploaded time.Time
+}
+
+// Hotlisted says whether the bank has blocked the wallet.
+func (w BankWallet) Hotlisted() bool { return w.Status == "hotlisted" }
+
+// WalletStatement is one wallet's history at the bank.
+type WalletStatement struct {
+	PAN, PSN     string
+	Status       string
+	Customer     string
+	Balance      Money
+	LastATC      uint16
+	PhoneBalance *Money
+	Entries      []StatementLine
+	// AwaitingDesk are purchases the phone uploaded that no desk has sent.
+	AwaitingDesk []StatementLine
+}
+
+// StatementLine is one line of a statement.
+type StatementLine struct {
+	At         time.Time
+	Kind       string // voucher, load, unload, purchase, void, reentry
+	ATC        uint16
+	Amount     Money
+	State      string // posted, pending, rejected, awaiting_desk
+	Reason     string
+	TerminalID string
+	MerchantID string
+	Operator   string // the teller who did a load or unload, when the bank says
+	Seq        int64
+	Balance    *Money // the balance after, when known
+}
+
+// BankLoad is an online load sent to the bank: the phone's ARQC and what
+// it covers.
+type BankLoad struct {
+	PAN, PSN  string
+	ATC       uint16
+	ARQC      []byte
+	CDOL1Data []byte
+	IAD       []byte
+	Amount    Money
+	Customer  string
+	Balance   Money // the phone's balance before, as read
+	Operator  string
+}
+
+// BankLoadAnswer is the bank's approval: the ARPC and the script.
+type BankLoadAnswer struct {
+	ARPC    []byte
+	ARC     [2]byte
+	Script  []byte
+	Balance Money // the balance the script sets
+}
+
+// BankUnload moves e-cash back to the customer's deposit, at the bank only.
+type BankUnload struct {
+	PAN, PSN string
+	Amount   Money
+	Customer string
+	Operator string
+}
+
+// ExceptionState filters the exception queue.
+type ExceptionState string
+
+const (
+	ExceptionsOpen     ExceptionState = "open"
+	ExceptionsResolved ExceptionState = "resolved"
+	ExceptionsAll      ExceptionState = "all"
+)
+
+// BankException is one item of the bank's exception queue.
+type BankException struct {
+	ID         int64
+	At         time.Time
+	Kind       string
+	PAN, PSN   string
+	ATC        uint16
+	TerminalID string
+	MerchantID string
+	Detail     string
+	ResolvedAt time.Time // zero while open
+	ResolvedBy string
+	Resolution string
+}
+
+// Open says whether nobody has resolved the item yet.
+func (e BankException) Open() bool { return e.ResolvedAt.IsZero() }
+
+// ReEntry restarts the bank's balance chain of a wallet whose log was
+// lost at the balance and ATC the phone shows.
+type ReEntry struct {
+	PAN, PSN string
+	ATC      uint16
+	Balance  Money
+	Operator string
+	Note     string
+}
+
+// BankError is the bank's refusal, with its stable code (bank_error.*
+// sentences say them in the desk's language).
+type BankError struct {
+	Status  int
+	Code    string // insufficient_funds, hotlisted, not_found, conflict, forbidden, bad_request…
+	Message string // the bank's own sentence, English, for the log
+	Err     error  // the transport's error, if any
+}
+
+func (e *BankError) Error() string {
+	if e.Message == "" {
+		return fmt.Sprintf("the bank refused (%d %s)", e.Status, e.Code)
+	}
+	return fmt.Sprintf("the bank refused (%d %s): %s", e.Status, e.Code, e.Message)
+}
+
+func (e *BankError) Unwrap() error { return e.Err }
+
+// Stable codes of the bank's refusals teller mode acts on.
+const (
+	BankCodeInsufficientFunds = "insufficient_funds"
+	BankCodeHotlisted         = "hotlisted"
+	BankCodeNotFound          = "not_found"
+	BankCodeConflict          = "conflict"
+	BankCodeForbidden         = "forbidden"
+	BankCodeBadRequest        = "bad_request"
+)
+
+// Teller-mode failures.
+var (
+	// ErrBankUnavailable: the bank could not be reached; nothing changed
+	// that the desk knows of.
+	ErrBankUnavailable = errors.New("the bank cannot be reached")
+	// ErrNotTellerDesk: the bank did not enrol this desk as a teller desk.
+	ErrNotTellerDesk = errors.New("this desk is not a teller desk")
+	// ErrPhoneRefused: the phone refused the load (its cryptogram, the
+	// bank's ARPC or the script); with LoadUnfinished the money is at the bank.
+	ErrPhoneRefused = errors.New("the phone refused")
+	// ErrNeedsBank: the phone and the bank disagree in a way only the
+	// bank's exception queue can settle.
+	ErrNeedsBank = errors.New("the phone and the bank must be reconciled at the bank")
+)
+
+// TellerStep is how far a tap has got, for the screen.
+type TellerStep string
+
+const (
+	StepTap     TellerStep = "tap"     // waiting for the phone
+	StepRead    TellerStep = "read"    // reading the wallet
+	StepARQC    TellerStep = "arqc"    // the phone makes its cryptogram
+	StepBank    TellerStep = "bank"    // asking the bank
+	StepScript  TellerStep = "script"  // giving the phone the bank's ARPC and script
+	StepBalance TellerStep = "balance" // reading the balance after
+	StepDone    TellerStep = "done"
+)
+
+// LoadOutcome is what a load came to.
+type LoadOutcome string
+
+const (
+	// LoadDone: the money moved from the deposit onto the phone.
+	LoadDone LoadOutcome = "loaded"
+	// LoadRefused: the bank or the phone refused before any money moved.
+	LoadRefused LoadOutcome = "refused"
+	// LoadUnfinished: the bank approved (the money left the deposit) but
+	// the phone did not take the new balance. Tap the same phone again:
+	// the next load finishes it; it is never loaded twice.
+	LoadUnfinished LoadOutcome = "unfinished"
+	// LoadFinished: this tap completed an earlier unfinished load of the
+	// same phone instead of loading the amount asked now.
+	LoadFinished LoadOutcome = "finished"
+)
+
+// LoadResult is what the teller sees after a load.
+type LoadResult struct {
+	Outcome       LoadOutcome
+	PAN, PSN      string
+	Customer      string
+	Amount        Money // what was loaded (or asked, when refused)
+	BalanceBefore Money // on the phone, as read before
+	BalanceAfter  Money // on the phone, as read after; BalanceBefore when nothing moved
+	// AfterRead is false when the balance after could not be read back
+	// (the phone left after taking the script): BalanceAfter is then what
+	// the bank's script set.
+	AfterRead bool
+	ATC       uint16
+	// Asked is the amount the teller asked for when this tap finished an
+	// earlier load (LoadFinished) instead.
+	Asked Money
+	// Err is why a load was refused or did not finish; nil when loaded.
+	Err error
+}
+
+// WalletLookup is a wallet as the bank knows it and, when the phone was
+// tapped, as the phone says.
+type WalletLookup struct {
+	Bank BankWallet
+	// Phone is what the tapped phone said; nil when looked up by PAN.
+	Phone *emv.WalletReading
+	// Unfinished is an approved load the phone has not taken yet.
+	Unfinished *UnfinishedLoad
+}
+
+// UnfinishedLoad is a load the bank approved whose script did not reach
+// the phone. The desk keeps it until a tap of the same phone finishes it.
+type UnfinishedLoad struct {
+	PAN, PSN string
+	ATC      uint16 // of the load's ARQC
+	Amount   Money
+	Customer string
+	Target   Money // the balance the bank's script would have set
+	Before   Money // the phone's balance before the load
+	Key      string
+	At       time.Time
+	Operator string
+}
+
+// UnloadResult is an unload done at the bank.
+type UnloadResult struct {
+	PAN, PSN    string
+	Customer    string
+	Amount      Money
+	BankBalance Money // what the bank still owes on the wallet
+}
+
+// ReEntryResult is a lost-log re-entry sent to the bank.
+type ReEntryResult struct {
+	Phone    emv.WalletReading
+	Resolved int // exception items the bank resolved with it
+}
+
+// Audit actions of teller mode.
+const (
+	AuditTellerLoad    AuditAction = "teller_load"
+	AuditTellerUnload  AuditAction = "teller_unload"
+	AuditTellerHotlist AuditAction = "teller_hotlist"
+	AuditTellerResolve AuditAction = "teller_resolve"
+	AuditTellerReEntry AuditAction = "teller_reentry"
+	AuditTellerLookup  AuditAction = "teller_lookup"
+	AuditTellerRefusal AuditAction = "teller_refused"
+)
+
+// Lookup finds a wallet at the bank by PAN, or, when pan is "", by the
+// phone tapped on the reader.
+func (t *Teller) Lookup(ctx context.Context, op Operator, pan string) (WalletLookup, error) {
+	return WalletLookup{}, errors.New("teller: lookup: not yet")
+}
+
+// Statement is the wallet's history at the bank (psn "" for the newest).
+func (t *Teller) Statement(ctx context.Context, op Operator, pan, psn string) (WalletStatement, error) {
+	return WalletStatement{}, errors.New("teller: statement: not yet")
+}
+
+// Load loads amount onto the phone tapped next: tap, read, ARQC, bank,
+// ARPC and script, balance after. onStep (may be nil) hears each step.
+func (t *Teller) Load(ctx context.Context, op Operator, amount Money, onStep func(TellerStep)) (LoadResult, error) {
+	return LoadResult{}, errors.New("teller: load: not yet")
+}
+
+// Unload moves amount of a wallet's e-cash back to the customer's
+// deposit at the bank (psn "" for the newest wallet of the PAN).
+func (t *Teller) Unload(ctx context.Context, op Operator, pan, psn string, amount Money) (UnloadResult, error) {
+	return UnloadResult{}, errors.New("teller: unload: not yet")
+}
+
+// Hotlist blocks every wallet with the PAN; it answers the hotlist's new version.
+func (t *Teller) Hotlist(ctx context.Context, op Operator, pan, reason string) (int64, error) {
+	return 0, errors.New("teller: hotlist: not yet")
+}
+
+// Exceptions is the bank's exception queue, newest first.
+func (t *Teller) Exceptions(ctx context.Context, op Operator, state ExceptionState) ([]BankException, error) {
+	return nil, errors.New("teller: exceptions: not yet")
+}
+
+// Resolve closes an item of the exception queue with a note.
+func (t *Teller) Resolve(ctx context.Context, op Operator, id int64, note string) (BankException, error) {
+	return BankException{}, errors.New("teller: resolve: not yet")
+}
+
+// ReEnter taps the phone, reads its balance and ATC, and has the bank
+// restart the wallet's balance chain there (a phone whose log was lost).
+func (t *Teller) ReEnter(ctx context.Context, op Operator, note string, onStep func(TellerStep)) (ReEntryResult, error) {
+	return ReEntryResult{}, errors.New("teller: re-entry: not yet")
+}
