@@ -49,6 +49,7 @@ type Desk struct {
 	app    fyne.App
 	svc    Services
 	lang   string
+	theme  string
 
 	mu       sync.Mutex
 	operator *app.Operator
@@ -71,7 +72,8 @@ type Desk struct {
 
 // NewDesk builds the window at sign-in.
 func NewDesk(a fyne.App, svc Services, lang string) *Desk {
-	d := &Desk{app: a, svc: svc, lang: lang, lastUsed: time.Now()}
+	d := &Desk{app: a, svc: svc, lang: lang, theme: ThemeSystem, lastUsed: time.Now()}
+	a.Settings().SetTheme(newDeskTheme(ThemeSystem))
 	if d.svc.Log == nil {
 		d.svc.Log = log.Printf
 	}
@@ -80,7 +82,7 @@ func NewDesk(a fyne.App, svc Services, lang string) *Desk {
 	d.signIn = newSignIn(d)
 	d.Window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) { d.key(ev) })
 	d.Window.SetContent(d.signIn.content)
-	d.Window.Resize(fyne.NewSize(1000, 620))
+	d.Window.Resize(fyne.NewSize(1024, 600))
 	d.signIn.show("")
 	d.signIn.checkFirst()
 	return d

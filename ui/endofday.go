@@ -60,7 +60,9 @@ func newEndOfDay(d *Desk) *endOfDayScreen {
 	}
 	csvB := widget.NewButtonWithIcon(d.t(app.MsgExportCSV), theme.DocumentSaveIcon(), exportAs(app.FormatCSV))
 	pdfB := widget.NewButtonWithIcon(d.t(app.MsgExportPDF), theme.DocumentSaveIcon(), exportAs(app.FormatPDF))
-	bar := container.NewHBox(x, z, e.past, check, csvB, pdfB)
+	// Two rows, the day's reports and what to do with them: in one the
+	// six buttons are wider than a 1024-pixel shop screen.
+	bar := container.NewVBox(container.NewHBox(x, z, e.past), container.NewHBox(check, csvB, pdfB))
 	chart := container.NewVBox(widget.NewLabelWithStyle(d.t(app.MsgByHour), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewGridWrap(fyne.NewSize(24*chartBar, chartHeight+20), e.chart))
 	// The report on the left, the desk against the bank on the right: a

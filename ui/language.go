@@ -13,15 +13,21 @@ import (
 func (d *Desk) Language() string { return d.lang }
 
 // SetLanguage shows the desk in another language at once, without a
-// restart: every screen is built again in it and the one open stays open.
-// What was typed but not yet done (an amount, a search) is cleared, as a
-// sign-out would. Fyne goroutine.
+// restart: every screen is built again in it. Fyne goroutine.
 func (d *Desk) SetLanguage(tag string) {
 	if tag == d.lang || (tag != app.English && tag != app.SimplifiedChinese) {
 		return
 	}
 	d.lang = tag
 	useLanguage(tag, d.svc.Log)
+	d.rebuild()
+}
+
+// rebuild builds every screen again, in the desk's language and theme,
+// keeping the operator signed in and the open screen open. What was typed
+// but not yet done (an amount, a search) is cleared, as a sign-out would.
+// Fyne goroutine.
+func (d *Desk) rebuild() {
 	d.closeModal()
 	tab := 0
 	if d.tabs != nil {
