@@ -17,7 +17,7 @@ import (
 const usage = `lingqian — offline e-cash desk
 
 Usage:
-  lingqian [--data DIR] [--capk FILE] [--lang en|zh-Hans]
+  lingqian [--data DIR] [--capk FILE] [--lang en|zh-Hans] [--theme light|dark|system]
                                              open the desk's window
   lingqian charge --amount 12.50 [--json]    one purchase, headless (exit 0 approved, 3 declined,
                                              4 an earlier torn sale recovered, this one unpaid, 2 error)

@@ -35,6 +35,7 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	lang := fs.String("lang", defaultLanguage(), "language: en or zh-Hans")
 	dataDir := fs.String("data", "", "the desk's data folder")
+	theme := fs.String("theme", "", "theme: light, dark or system (default: the desk's setting)")
 	capk := fs.String("capk", "", "extra CA public key file (JSON)")
 	demoPhone := fs.String("demo-phone", "", "demo only: a wallet file the window can tap on the vpcd reader")
 	demoVPCD := fs.String("demo-vpcd", "127.0.0.1:35963", "demo only: the vpcd reader slot the demo phone taps")
@@ -43,6 +44,12 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	if *lang != app.English && *lang != app.SimplifiedChinese {
 		fmt.Fprintf(stderr, "lingqian: language %q: use en or zh-Hans\n", *lang)
+		return exitError
+	}
+	switch *theme {
+	case "", ui.ThemeSystem, ui.ThemeLight, ui.ThemeDark:
+	default:
+		fmt.Fprintf(stderr, "lingqian: theme %q: use light, dark or system\n", *theme)
 		return exitError
 	}
 	logger := log.New(stderr, "lingqian: ", log.LstdFlags)
@@ -80,6 +87,9 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 		}
 	}
 	window = ui.NewDesk(a, svc, *lang)
+	if *theme != "" {
+		window.SetTheme(*theme)
+	}
 
 	if forwarder != nil {
 		go func() {
