@@ -50,6 +50,7 @@ type LoadStart struct {
 	Date     time.Time
 	Type     byte
 	UN       []byte // 9F37
+	TVR      TVR    // as sent in the DOLs
 
 	PDOLData  []byte
 	CDOL1Data []byte // exactly as sent with the first GENERATE AC
