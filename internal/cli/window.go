@@ -86,6 +86,24 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 			svc.AfterSale = func() { time.AfterFunc(voidWindow, forwarder.Notify) }
 		}
 	}
+	// The flags first, then what the desk's settings chose, then the
+	// session's locale and the desktop's theme.
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if !given["lang"] {
+		if l, err := svc.Settings.Language(ctx); err != nil {
+			logger.Printf("settings: %v", err)
+		} else if l != "" {
+			*lang = l
+		}
+	}
+	if *theme == "" {
+		if t, err := svc.Settings.Theme(ctx); err != nil {
+			logger.Printf("settings: %v", err)
+		} else {
+			*theme = t
+		}
+	}
 	window = ui.NewDesk(a, svc, *lang)
 	if *theme != "" {
 		window.SetTheme(*theme)
