@@ -95,9 +95,17 @@ type Tx interface {
 	AddHotlist(pan, reason string, at time.Time) (version int64, err error)
 	Hotlist() (version int64, entries []HotlistEntry, err error)
 
-	// The exception queue.
+	// The exception queue, newest first; limit <= 0 lists it all.
 	AddException(e *Exception) error
 	Exceptions(limit int) ([]Exception, error)
+	ExceptionQueue(state ExceptionState, limit int) ([]Exception, error)
+	Exception(id int64) (Exception, error)
+	// ResolveException closes one exception: ErrNotFound when there is
+	// none with the id, ErrExists when it was resolved already.
+	ResolveException(id int64, r Resolution) error
+	// ResolveWalletExceptions closes the wallet's open exceptions of the
+	// kinds given and counts them.
+	ResolveWalletExceptions(pan, psn string, kinds []string, r Resolution) (int, error)
 
 	// Reports.
 	MerchantDays(f ReportFilter) ([]DayTotals, error)
@@ -181,6 +189,9 @@ const (
 	LoadVoucher LoadKind = "voucher" // the initial load at issue, ATC 0
 	LoadOnline  LoadKind = "load"    // a teller's online load under an ARQC
 	LoadUnload  LoadKind = "unload"  // e-cash moved back to the deposit
+	// LoadReentry moves no money: it is the balance and ATC a teller read
+	// from a phone whose log was lost, where the balance chain starts again.
+	LoadReentry LoadKind = "reentry"
 )
 
 // Load is a movement of e-cash onto or off a wallet outside purchases.
@@ -192,7 +203,8 @@ type Load struct {
 	Amount       int64
 	BalanceAfter int64 // the wallet's balance after it, as the bank set it
 	TerminalID   string
-	PostingID    int64
+	Operator     string // the teller operator; empty for a voucher's initial load
+	PostingID    int64  // 0 for a re-entry
 	At           time.Time
 }
 
@@ -357,7 +369,25 @@ type Exception struct {
 	MerchantID string
 	MessageKey string
 	Detail     string
+	Resolved   Resolution // zero while the exception is open
 }
+
+// Resolution is how a person closed an exception.
+type Resolution struct {
+	At   time.Time
+	By   string // the teller operator
+	Note string
+}
+
+// ExceptionState selects exceptions from the queue by whether they are
+// resolved.
+type ExceptionState string
+
+const (
+	ExceptionsOpen     ExceptionState = "open"
+	ExceptionsResolved ExceptionState = "resolved"
+	ExceptionsAll      ExceptionState = "all"
+)
 
 // ReportFilter narrows a report; empty fields match everything.
 type ReportFilter struct {

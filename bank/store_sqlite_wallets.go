@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Wallets, their loads, the phones' records, the hotlist and the
-// exception queue.
+// Wallets, their loads, the phones' records and the hotlist; the
+// exception queue is in store_sqlite_exceptions.go.
 
 func (t *sqlTx) CreateWallet(w Wallet) error {
 	_, err := t.exec(`INSERT INTO wallets (pan, psn, customer_id, icc_modulus, icc_exponent, aip, cdol1, currency,
@@ -119,9 +119,9 @@ func (t *sqlTx) AddLoad(l *Load) error {
 	if l.PostingID != 0 {
 		posting = l.PostingID
 	}
-	res, err := t.exec(`INSERT INTO loads (pan, psn, kind, atc, amount, balance_after, terminal_id, posting_id, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		l.PAN, l.PSN, string(l.Kind), int(l.ATC), l.Amount, l.BalanceAfter, l.TerminalID, posting, nanos(l.At))
+	res, err := t.exec(`INSERT INTO loads (pan, psn, kind, atc, amount, balance_after, terminal_id, operator, posting_id, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.PAN, l.PSN, string(l.Kind), int(l.ATC), l.Amount, l.BalanceAfter, l.TerminalID, l.Operator, posting, nanos(l.At))
 	if err := unique(err, fmt.Sprintf("load at ATC %d", l.ATC)); err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (t *sqlTx) AddLoad(l *Load) error {
 }
 
 func (t *sqlTx) Loads(pan, psn string) ([]Load, error) {
-	rows, err := t.query(`SELECT id, kind, atc, amount, balance_after, terminal_id, coalesce(posting_id, 0), at
+	rows, err := t.query(`SELECT id, kind, atc, amount, balance_after, terminal_id, operator, coalesce(posting_id, 0), at
 		FROM loads WHERE pan = ? AND psn = ? ORDER BY id`, pan, psn)
 	if err != nil {
 		return nil, fmt.Errorf("loads: %w", err)
@@ -142,7 +142,7 @@ func (t *sqlTx) Loads(pan, psn string) ([]Load, error) {
 		var kind string
 		var atc int
 		var at int64
-		if err := rows.Scan(&l.ID, &kind, &atc, &l.Amount, &l.BalanceAfter, &l.TerminalID, &l.PostingID, &at); err != nil {
+		if err := rows.Scan(&l.ID, &kind, &atc, &l.Amount, &l.BalanceAfter, &l.TerminalID, &l.Operator, &l.PostingID, &at); err != nil {
 			return nil, fmt.Errorf("loads: %w", err)
 		}
 		l.Kind, l.ATC, l.At = LoadKind(kind), uint16(atc), fromNanos(at)
@@ -257,40 +257,4 @@ func (t *sqlTx) Hotlist() (int64, []HotlistEntry, error) {
 		out = append(out, e)
 	}
 	return v, out, rows.Err()
-}
-
-func (t *sqlTx) AddException(e *Exception) error {
-	res, err := t.exec(`INSERT INTO exceptions (at, kind, pan, psn, atc, terminal_id, merchant_id, message_key, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		nanos(e.At), e.Kind, e.PAN, e.PSN, int(e.ATC), e.TerminalID, e.MerchantID, e.MessageKey, e.Detail)
-	if err != nil {
-		return fmt.Errorf("exception: %w", err)
-	}
-	e.ID, err = res.LastInsertId()
-	return err
-}
-
-// Exceptions lists the newest first; limit <= 0 lists them all.
-func (t *sqlTx) Exceptions(limit int) ([]Exception, error) {
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := t.query(`SELECT id, at, kind, pan, psn, atc, terminal_id, merchant_id, message_key, detail
-		FROM exceptions ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("exceptions: %w", err)
-	}
-	defer rows.Close()
-	var out []Exception
-	for rows.Next() {
-		var e Exception
-		var at int64
-		var atc int
-		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.PAN, &e.PSN, &atc, &e.TerminalID, &e.MerchantID, &e.MessageKey, &e.Detail); err != nil {
-			return nil, fmt.Errorf("exceptions: %w", err)
-		}
-		e.At, e.ATC = fromNanos(at), uint16(atc)
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
