@@ -109,6 +109,9 @@ func WriteReport(w io.Writer, rep Report, format string) error {
 		fmt.Fprintf(w, "\nExceptions: %d\n", len(rep.Exceptions))
 		for _, e := range rep.Exceptions {
 			fmt.Fprintf(w, "  #%d %s %s %s/%s ATC %d %s %s: %s\n", e.ID, e.At, e.Kind, e.PAN, e.PSN, e.ATC, e.TerminalID, e.MerchantID, e.Detail)
+			if e.ResolvedAt != "" {
+				fmt.Fprintf(w, "     resolved %s by %s: %s\n", e.ResolvedAt, e.ResolvedBy, e.Resolution)
+			}
 		}
 		return nil
 	}
@@ -132,12 +135,13 @@ type Statement struct {
 // StatementEntry is one line of a statement.
 type StatementEntry struct {
 	At         string `json:"at"`
-	Kind       string `json:"kind"` // voucher, load, unload, purchase, void
+	Kind       string `json:"kind"` // voucher, load, unload, reentry, purchase, void
 	ATC        uint16 `json:"atc"`
 	Amount     int64  `json:"amount"`
 	State      string `json:"state,omitempty"`
 	Reason     string `json:"reason,omitempty"`
 	TerminalID string `json:"terminal_id,omitempty"`
+	Operator   string `json:"operator,omitempty"` // the teller operator of a load, unload or re-entry
 	MerchantID string `json:"merchant_id,omitempty"`
 	Seq        int64  `json:"seq,omitempty"`
 	Confirmed  bool   `json:"confirmed,omitempty"`
@@ -148,14 +152,21 @@ type StatementEntry struct {
 // Statement makes the statement of the wallet with the PAN (the newest,
 // if several PSNs share it).
 func (b *Bank) Statement(ctx context.Context, pan string) (Statement, error) {
+	return b.WalletStatement(ctx, pan, "")
+}
+
+// WalletStatement makes the statement of the wallet (pan, psn); an empty
+// psn is the newest wallet with the PAN. No such wallet is ErrNotFound.
+func (b *Bank) WalletStatement(ctx context.Context, pan, psn string) (Statement, error) {
 	var st Statement
 	err := b.store.Read(ctx, func(tx Tx) error {
 		ws, err := tx.WalletsByPAN(pan)
 		if err != nil {
 			return err
 		}
+		ws = slices.DeleteFunc(ws, func(w Wallet) bool { return psn != "" && w.PSN != psn })
 		if len(ws) == 0 {
-			return fmt.Errorf("wallet %s: %w", MaskPAN(pan), ErrNotFound)
+			return fmt.Errorf("wallet %s/%s: %w", MaskPAN(pan), psn, ErrNotFound)
 		}
 		wal := ws[0]
 		cust, err := tx.CustomerByID(wal.CustomerID)
@@ -171,8 +182,12 @@ func (b *Bank) Statement(ctx context.Context, pan string) (Statement, error) {
 		}
 		for _, l := range loads {
 			bal := l.BalanceAfter
+			state := string(StatePosted)
+			if l.Kind == LoadReentry {
+				state = "" // it moved no money: nothing was posted
+			}
 			st.Entries = append(st.Entries, StatementEntry{at: l.At, At: wireTime(l.At), Kind: string(l.Kind), ATC: l.ATC,
-				Amount: l.Amount, State: string(StatePosted), TerminalID: l.TerminalID, Balance: &bal})
+				Amount: l.Amount, State: state, TerminalID: l.TerminalID, Operator: l.Operator, Balance: &bal})
 		}
 		msgs, err := tx.WalletMessages(wal.PAN, wal.PSN)
 		if err != nil {
@@ -216,10 +231,11 @@ func WriteStatement(w io.Writer, st Statement, format string) error {
 		return writeIndented(w, st)
 	case "csv":
 		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"at", "kind", "atc", "amount", "state", "reason", "terminal_id", "merchant_id", "seq", "confirmed"})
+		_ = cw.Write([]string{"at", "kind", "atc", "amount", "state", "reason", "terminal_id", "merchant_id", "seq", "confirmed",
+			"operator"})
 		for _, e := range append(slices.Clone(st.Entries), st.AwaitingDesk...) {
 			_ = cw.Write([]string{e.At, e.Kind, strconv.Itoa(int(e.ATC)), itoa(e.Amount), e.State, e.Reason, e.TerminalID,
-				e.MerchantID, itoa(e.Seq), strconv.FormatBool(e.Confirmed)})
+				e.MerchantID, itoa(e.Seq), strconv.FormatBool(e.Confirmed), e.Operator})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -227,14 +243,14 @@ func WriteStatement(w io.Writer, st Statement, format string) error {
 		fmt.Fprintf(w, "Wallet %s/%s of %s: %s, balance %s, last ATC %d\n", st.PAN, st.PSN, st.Customer, st.Status,
 			formatFen(st.Balance), st.LastATC)
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "At\tKind\tATC\tAmount\tState\tDesk\tMerchant\tConfirmed\t")
+		fmt.Fprintln(tw, "At\tKind\tATC\tAmount\tState\tDesk\tOperator\tMerchant\tConfirmed\t")
 		for _, e := range append(slices.Clone(st.Entries), st.AwaitingDesk...) {
 			state := e.State
 			if e.Reason != "" {
 				state += " (" + e.Reason + ")"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%v\t\n", e.At, e.Kind, e.ATC, formatFen(e.Amount), state,
-				e.TerminalID, e.MerchantID, e.Confirmed)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%v\t\n", e.At, e.Kind, e.ATC, formatFen(e.Amount), state,
+				e.TerminalID, e.Operator, e.MerchantID, e.Confirmed)
 		}
 		return tw.Flush()
 	}

@@ -61,6 +61,25 @@ func (b *Bank) handleWalletLookup(w http.ResponseWriter, r *http.Request, _ call
 	return nil
 }
 
+// handleTellerStatement answers a wallet's statement: loads, re-entries
+// and unloads with the operator who did them, purchases with the bank's
+// state, and the phone's purchases no desk has sent yet.
+func (b *Bank) handleTellerStatement(w http.ResponseWriter, r *http.Request, _ caller) error {
+	pan, psn := r.PathValue("pan"), r.URL.Query().Get("psn")
+	if !digitsOnly(pan) || len(pan) > 19 || (psn != "" && !digits(psn, 2)) {
+		return badRequest("the PAN must be digits and psn two digits")
+	}
+	st, err := b.WalletStatement(r.Context(), pan, psn)
+	switch {
+	case isNotFound(err):
+		return apiErr(http.StatusNotFound, CodeNotFound, "no wallet has this PAN")
+	case err != nil:
+		return internal(err)
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
 func walletInfo(wal Wallet, user string) WalletInfo {
 	info := WalletInfo{PAN: wal.PAN, PSN: wal.PSN, Status: string(wal.Status), Balance: wal.KnownBalance,
 		LastATC: wal.LastATC, Customer: user}
@@ -80,6 +99,7 @@ type loadRequest struct {
 	IAD       string `json:"iad"`
 	Amount    int64  `json:"amount"`
 	User      string `json:"user"`
+	Operator  string `json:"operator"`
 	// Balance is the e-cash balance the teller's desk read from the phone
 	// (GET DATA 9F79), if it did: the new balance is then built on the
 	// lower of it and the bank's, so purchases not yet cleared are not
@@ -120,6 +140,8 @@ func (b *Bank) handleLoad(w http.ResponseWriter, r *http.Request, c caller) erro
 		return badRequest("amount must be 1 to %d fen", maxAmount)
 	case !validUser(req.User):
 		return badRequest("user must be a customer's user name")
+	case !validOperator(req.Operator):
+		return badRequest(operatorRule)
 	case req.Balance != nil && (*req.Balance < 0 || *req.Balance > maxAmount):
 		return badRequest("balance must be 0 to %d fen", maxAmount)
 	}
@@ -156,7 +178,8 @@ func (b *Bank) handleLoad(w http.ResponseWriter, r *http.Request, c caller) erro
 	if cur := currencyCode(dol.Value(cdol1, 0x5F2A)); cur != wal.Currency {
 		return badRequest("the ARQC is in currency %s, the wallet holds %s", cur, wal.Currency)
 	}
-	return b.commit(w, r, id, func(tx Tx) (answer, error) {
+	var done bool
+	err = b.commit(w, r, id, func(tx Tx) (answer, error) {
 		wal, err := tx.Wallet(req.PAN, req.PSN)
 		if err != nil {
 			return answer{}, err
@@ -186,7 +209,7 @@ func (b *Bank) handleLoad(w http.ResponseWriter, r *http.Request, c caller) erro
 		}
 		now := b.now()
 		l := Load{PAN: wal.PAN, PSN: wal.PSN, Kind: LoadOnline, ATC: atc, Amount: req.Amount, BalanceAfter: newBal,
-			TerminalID: c.desk.TerminalID, At: now}
+			TerminalID: c.desk.TerminalID, Operator: req.Operator, At: now}
 		if l.PostingID, err = transfer(tx, now, "load", fmt.Sprintf("load %s ATC %d at %s", MaskPAN(wal.PAN), atc, c.desk.TerminalID),
 			depositAccount(req.User), ecashAccount(wal.PAN, wal.PSN), req.Amount); err != nil {
 			return answer{}, err
@@ -209,9 +232,14 @@ func (b *Bank) handleLoad(w http.ResponseWriter, r *http.Request, c caller) erro
 		if err != nil {
 			return answer{}, err
 		}
+		done = true
 		return answer{status: http.StatusOK, body: LoadResponse{ARPC: issuance.Hex(arpc).String(),
 			ARC: issuance.Hex(approvedARC[:]).String(), Script: issuance.Hex(script).String(), Balance: newBal}}, nil
 	})
+	if done && err == nil {
+		b.logTeller("teller load", c, req.Operator, "pan", MaskPAN(req.PAN), "psn", req.PSN, "atc", atc, "amount", req.Amount)
+	}
+	return err
 }
 
 // owned finds a wallet and checks it belongs to the customer user.
@@ -238,10 +266,11 @@ func (b *Bank) owned(ctx context.Context, pan, psn, user string) (Wallet, Custom
 }
 
 type unloadRequest struct {
-	PAN    string `json:"pan"`
-	PSN    string `json:"psn"`
-	Amount int64  `json:"amount"`
-	User   string `json:"user"`
+	PAN      string `json:"pan"`
+	PSN      string `json:"psn"`
+	Amount   int64  `json:"amount"`
+	User     string `json:"user"`
+	Operator string `json:"operator"`
 }
 
 // UnloadResponse is the answer to POST /v1/teller/unloads.
@@ -266,6 +295,8 @@ func (b *Bank) handleUnload(w http.ResponseWriter, r *http.Request, c caller) er
 		return badRequest("amount must be 1 to %d fen", maxAmount)
 	case !validUser(req.User):
 		return badRequest("user must be a customer's user name")
+	case !validOperator(req.Operator):
+		return badRequest(operatorRule)
 	}
 	id := newIdem(c.client(), key, body)
 	if done, err := b.precheck(w, r, id); done || err != nil {
@@ -274,7 +305,8 @@ func (b *Bank) handleUnload(w http.ResponseWriter, r *http.Request, c caller) er
 	if _, _, err := b.owned(r.Context(), req.PAN, req.PSN, req.User); err != nil {
 		return err
 	}
-	return b.commit(w, r, id, func(tx Tx) (answer, error) {
+	var done bool
+	err = b.commit(w, r, id, func(tx Tx) (answer, error) {
 		wal, err := tx.Wallet(req.PAN, req.PSN)
 		if err != nil {
 			return answer{}, err
@@ -285,7 +317,7 @@ func (b *Bank) handleUnload(w http.ResponseWriter, r *http.Request, c caller) er
 		now := b.now()
 		wal.KnownBalance -= req.Amount
 		l := Load{PAN: wal.PAN, PSN: wal.PSN, Kind: LoadUnload, Amount: req.Amount, BalanceAfter: wal.KnownBalance,
-			TerminalID: c.desk.TerminalID, At: now}
+			TerminalID: c.desk.TerminalID, Operator: req.Operator, At: now}
 		if l.PostingID, err = transfer(tx, now, "unload", "unload "+MaskPAN(wal.PAN)+" at "+c.desk.TerminalID,
 			ecashAccount(wal.PAN, wal.PSN), depositAccount(req.User), req.Amount); err != nil {
 			return answer{}, err
@@ -296,13 +328,19 @@ func (b *Bank) handleUnload(w http.ResponseWriter, r *http.Request, c caller) er
 		if err := tx.UpdateWallet(wal); err != nil {
 			return answer{}, err
 		}
+		done = true
 		return answer{status: http.StatusOK, body: UnloadResponse{Balance: wal.KnownBalance}}, nil
 	})
+	if done && err == nil {
+		b.logTeller("teller unload", c, req.Operator, "pan", MaskPAN(req.PAN), "psn", req.PSN, "amount", req.Amount)
+	}
+	return err
 }
 
 type hotlistRequest struct {
-	PAN    string `json:"pan"`
-	Reason string `json:"reason"`
+	PAN      string `json:"pan"`
+	Reason   string `json:"reason"`
+	Operator string `json:"operator"`
 }
 
 // HotlistAddResponse is the answer to POST /v1/teller/hotlist.
@@ -319,25 +357,34 @@ func (b *Bank) handleTellerHotlist(w http.ResponseWriter, r *http.Request, c cal
 	if err := checkHotlist(req.PAN, req.Reason); err != nil {
 		return badRequest("%v", err)
 	}
+	if !validOperator(req.Operator) {
+		return badRequest(operatorRule)
+	}
 	id := newIdem(c.client(), key, body)
 	if done, err := b.precheck(w, r, id); done || err != nil {
 		return err
 	}
-	return b.commit(w, r, id, func(tx Tx) (answer, error) {
-		v, err := b.hotlist(tx, req.PAN, req.Reason+" (teller desk "+c.desk.TerminalID+")")
+	var done bool
+	err = b.commit(w, r, id, func(tx Tx) (answer, error) {
+		v, err := b.hotlist(tx, req.PAN, req.Reason+" by "+req.Operator+" at teller desk "+c.desk.TerminalID)
 		if isNotFound(err) {
 			return answer{}, apiErr(http.StatusNotFound, CodeNotFound, "no wallet has this PAN")
 		}
+		done = err == nil
 		return answer{status: http.StatusOK, body: HotlistAddResponse{Version: v}}, err
 	})
+	if done && err == nil {
+		b.logTeller("teller hotlist", c, req.Operator, "pan", MaskPAN(req.PAN))
+	}
+	return err
 }
 
 func checkHotlist(pan, reason string) error {
 	if err := issuance.CheckPAN(pan); err != nil {
 		return errors.New("pan must be 12 to 19 digits with a good check digit")
 	}
-	if !printable(reason, 200) {
-		return errors.New("reason must be 1 to 200 printable ASCII characters")
+	if !validNote(reason) {
+		return errors.New("reason must be 1 to 200 printable characters")
 	}
 	return nil
 }
@@ -379,50 +426,4 @@ func (b *Bank) Hotlist(ctx context.Context, pan, reason string) (int64, error) {
 		return 0, fmt.Errorf("bank: hotlist: %w", err)
 	}
 	return v, nil
-}
-
-// ExceptionJSON is one entry of the exception queue on the wire.
-type ExceptionJSON struct {
-	ID         int64  `json:"id"`
-	At         string `json:"at"`
-	Kind       string `json:"kind"`
-	PAN        string `json:"pan"`
-	PSN        string `json:"psn"`
-	ATC        uint16 `json:"atc"`
-	TerminalID string `json:"terminal_id,omitempty"`
-	MerchantID string `json:"merchant_id,omitempty"`
-	MessageKey string `json:"message_key,omitempty"`
-	Detail     string `json:"detail"`
-}
-
-func exceptionJSON(e Exception, mask bool) ExceptionJSON {
-	pan := e.PAN
-	if mask {
-		pan = MaskPAN(pan)
-	}
-	return ExceptionJSON{ID: e.ID, At: wireTime(e.At), Kind: e.Kind, PAN: pan, PSN: e.PSN, ATC: e.ATC,
-		TerminalID: e.TerminalID, MerchantID: e.MerchantID, MessageKey: e.MessageKey, Detail: e.Detail}
-}
-
-// maxExceptions bounds the exception queue's answer: the newest first.
-const maxExceptions = 1000
-
-func (b *Bank) handleExceptions(w http.ResponseWriter, r *http.Request, _ caller) error {
-	var list []Exception
-	err := b.store.Read(r.Context(), func(tx Tx) error {
-		var err error
-		list, err = tx.Exceptions(maxExceptions)
-		return err
-	})
-	if err != nil {
-		return internal(err)
-	}
-	resp := struct {
-		Exceptions []ExceptionJSON `json:"exceptions"`
-	}{Exceptions: make([]ExceptionJSON, 0, len(list))}
-	for _, e := range list {
-		resp.Exceptions = append(resp.Exceptions, exceptionJSON(e, false))
-	}
-	writeJSON(w, http.StatusOK, resp)
-	return nil
 }

@@ -72,7 +72,7 @@ func startLoad(t *testing.T, w *wallet.Card, amount int64) *online {
 
 func (o *online) request(user string, amount int64) map[string]any {
 	return map[string]any{"pan": o.w.PAN(), "psn": o.w.PSN(), "atc": o.atc, "arqc": hexUp(o.arqc),
-		"cdol1_data": hexUp(o.cdol), "iad": hexUp(o.iad), "amount": amount, "user": user}
+		"cdol1_data": hexUp(o.cdol), "iad": hexUp(o.iad), "amount": amount, "user": user, "operator": "t1"}
 }
 
 // finish gives the phone the bank's answer: ARPC, then the script.
@@ -137,6 +137,11 @@ func TestTeller_OnlineLoadUnloadHotlist(t *testing.T) {
 		{"more than the deposit", teller.Client, startLoad(t, w, 900000).request("alice", 900000), http.StatusPaymentRequired, bank.CodeInsufficientFunds},
 		{"an amount other than the ARQC's", teller.Client, startLoad(t, w, 100).request("alice", 20000), http.StatusBadRequest, bank.CodeBadRequest},
 		{"a shop's desk", shop.Client, o.request("alice", 100), http.StatusForbidden, bank.CodeForbidden},
+		{"no operator", teller.Client, func() map[string]any {
+			req := startLoad(t, w, 100).request("alice", 100)
+			delete(req, "operator")
+			return req
+		}(), http.StatusBadRequest, bank.CodeBadRequest},
 		{"a forged ARQC", teller.Client, func() map[string]any {
 			f := startLoad(t, w, 1)
 			f.arqc[0] ^= 1
@@ -172,14 +177,14 @@ func TestTeller_OnlineLoadUnloadHotlist(t *testing.T) {
 	// When the teller unloads 100.00 back to the deposit
 	var un bank.UnloadResponse
 	if _, err := teller.Client.Call(e.ctx, "POST", "/v1/teller/unloads", banktest.NewKey("unload"),
-		map[string]any{"pan": w.PAN(), "psn": "00", "amount": 10000, "user": "alice"}, &un); err != nil {
+		map[string]any{"pan": w.PAN(), "psn": "00", "amount": 10000, "user": "alice", "operator": "t2"}, &un); err != nil {
 		t.Fatal(err)
 	}
 	if un.Balance != 70000-1500-10000 || e.balance("deposit:alice") != 40000 {
 		t.Errorf("unload %+v, deposit %d", un, e.balance("deposit:alice"))
 	}
 	r, _ := teller.Client.Call(e.ctx, "POST", "/v1/teller/unloads", banktest.NewKey("unload"),
-		map[string]any{"pan": w.PAN(), "psn": "00", "amount": 999999, "user": "alice"}, nil)
+		map[string]any{"pan": w.PAN(), "psn": "00", "amount": 999999, "user": "alice", "operator": "t2"}, nil)
 	if r.Status != http.StatusPaymentRequired {
 		t.Errorf("unload of more than the wallet holds: %d %s", r.Status, r.Body)
 	}
@@ -187,7 +192,7 @@ func TestTeller_OnlineLoadUnloadHotlist(t *testing.T) {
 	// When the teller hotlists the wallet
 	var hl bank.HotlistAddResponse
 	if _, err := teller.Client.Call(e.ctx, "POST", "/v1/teller/hotlist", banktest.NewKey("hot"),
-		map[string]string{"pan": w.PAN(), "reason": "lost phone"}, &hl); err != nil {
+		map[string]string{"pan": w.PAN(), "reason": "lost phone", "operator": "t1"}, &hl); err != nil {
 		t.Fatal(err)
 	}
 

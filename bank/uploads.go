@@ -196,7 +196,8 @@ func (b *Bank) applyUpload(tx Tx, req uploadRequest, recs []*upRecord) (UploadRe
 // and every record the phone uploaded: each purchase must leave the
 // balance before it less its amount. A record that does not is rejected
 // (it stays on file) and queued as an exception; so is a phone whose
-// balance is not where its records say.
+// balance is not where its records say. A teller's re-entry (a phone
+// whose log was lost) is where the chain starts again.
 func (b *Bank) checkChain(tx Tx, wal *Wallet, req uploadRequest, fresh map[uint16]bool, resp *UploadResponse) error {
 	loads, err := tx.Loads(wal.PAN, wal.PSN)
 	if err != nil {
@@ -211,14 +212,29 @@ func (b *Bank) checkChain(tx Tx, wal *Wallet, req uploadRequest, fresh map[uint1
 		load          bool
 		amount, after int64
 	}
+	// The last re-entry is the phone's balance after its ATC as a teller
+	// read it: what the phone did up to that ATC is in that balance, and
+	// the records of it that were lost cannot be chained, so the chain
+	// starts there. Records of that part that turn up later are kept but
+	// not chained. Re-entries never go below an ATC the bank has seen, so
+	// the last one made has the highest ATC.
+	anchor := -1
+	for i, l := range loads {
+		if l.Kind == LoadReentry {
+			anchor = i
+		}
+	}
+	before := func(atc uint16) bool { return anchor >= 0 && atc <= loads[anchor].ATC }
 	var evs []event
-	for _, l := range loads {
-		if l.Kind != LoadUnload {
+	for i, l := range loads {
+		if l.Kind != LoadUnload && (i == anchor || !before(l.ATC)) {
 			evs = append(evs, event{atc: l.ATC, load: true, after: l.BalanceAfter})
 		}
 	}
 	for _, r := range recs {
-		evs = append(evs, event{atc: r.ATC, amount: r.Amount, after: r.BalanceAfter})
+		if !before(r.ATC) {
+			evs = append(evs, event{atc: r.ATC, amount: r.Amount, after: r.BalanceAfter})
+		}
 	}
 	slices.SortStableFunc(evs, func(a, b event) int {
 		if a.atc != b.atc {
