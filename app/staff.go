@@ -30,6 +30,26 @@ var ErrFirstAdmin = errors.New("the first operator of a desk must be an admin")
 // ErrBadPIN says a new PIN is not 4 to 12 digits.
 var ErrBadPIN = errors.New("a PIN has 4 to 12 digits")
 
+// ErrBadOperatorID says an operator id is not one the desk takes.
+var ErrBadOperatorID = errors.New("an operator id is 1 to 32 of a-z, 0-9, '.', '_' and '-'")
+
+// ErrOperatorTaken says another operator has the id already.
+var ErrOperatorTaken = errors.New("there is an operator with this id already")
+
+// ValidOperatorID checks an id as the operator store does: short, lower
+// case, easy to type at a sign-in prompt.
+func ValidOperatorID(id string) error {
+	if len(id) == 0 || len(id) > 32 {
+		return ErrBadOperatorID
+	}
+	for _, c := range []byte(id) {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return ErrBadOperatorID
+		}
+	}
+	return nil
+}
+
 // ValidPIN checks a new PIN: 4 to 12 digits, as the keypads of shops have.
 func ValidPIN(pin string) error {
 	if len(pin) < 4 || len(pin) > 12 {
@@ -85,12 +105,20 @@ func (s *Staff) Add(ctx context.Context, admin *Operator, op Operator, pin strin
 	if strings.TrimSpace(op.ID) == "" {
 		return errors.New("an operator needs an id")
 	}
+	if err := ValidOperatorID(op.ID); err != nil {
+		return fmt.Errorf("operator id %q: %w", op.ID, err)
+	}
 	if err := ValidPIN(pin); err != nil {
 		return err
 	}
 	by, err := s.authority(ctx, admin)
 	if err != nil {
 		return err
+	}
+	if ops, err := s.Store.Operators(ctx); err != nil {
+		return err
+	} else if _, taken := find(ops, op.ID); taken {
+		return fmt.Errorf("operator %s: %w", op.ID, ErrOperatorTaken)
 	}
 	if by == "" && op.Role != RoleAdmin {
 		return ErrFirstAdmin
@@ -120,6 +148,127 @@ func (s *Staff) SetPIN(ctx context.Context, admin *Operator, id, pin string) err
 		return err
 	}
 	return s.record(ctx, by, fmt.Sprintf("changed the PIN of %s (unlocked)", id))
+}
+
+// OperatorAdmin is what changing a role and locking need of the store.
+// It is apart from OperatorStore so stores that only sign people in need
+// not have it.
+type OperatorAdmin interface {
+	SetRole(ctx context.Context, id string, role Role) error
+	// SetLocked locks an operator, or unlocks them and forgets their
+	// wrong PINs.
+	SetLocked(ctx context.Context, id string, locked bool) error
+}
+
+// Refusals that keep a desk manageable.
+var (
+	// ErrOwnAccount: an admin does not lock themselves out or give up
+	// their own admin role; another admin does it. With the acting admin
+	// checked afresh at each change, this also keeps an admin who can
+	// sign in on every desk.
+	ErrOwnAccount = errors.New("an admin cannot lock themselves or take away their own admin role")
+)
+
+// SetRole gives an operator another role, on an admin's authority.
+func (s *Staff) SetRole(ctx context.Context, admin *Operator, id string, role Role) error {
+	if !role.Valid() {
+		return fmt.Errorf("role %q: use cashier, supervisor, teller or admin", role)
+	}
+	by, op, err := s.change(ctx, admin, id)
+	if err != nil {
+		return err
+	}
+	if op.Role == role {
+		return nil
+	}
+	if id == by {
+		return fmt.Errorf("%s's role: %w", id, ErrOwnAccount)
+	}
+	st, err := s.admin()
+	if err != nil {
+		return err
+	}
+	if err := st.SetRole(ctx, id, role); err != nil {
+		return err
+	}
+	return s.record(ctx, by, fmt.Sprintf("changed the role of %s from %s to %s", id, op.Role, role))
+}
+
+// Lock stops an operator signing in until an admin unlocks them or sets a
+// new PIN: for someone who left, or whose PIN others may know.
+func (s *Staff) Lock(ctx context.Context, admin *Operator, id string) error {
+	by, op, err := s.change(ctx, admin, id)
+	if err != nil || op.Locked {
+		return err
+	}
+	if id == by {
+		return fmt.Errorf("locking %s: %w", id, ErrOwnAccount)
+	}
+	st, err := s.admin()
+	if err != nil {
+		return err
+	}
+	if err := st.SetLocked(ctx, id, true); err != nil {
+		return err
+	}
+	return s.record(ctx, by, fmt.Sprintf("locked operator %s", id))
+}
+
+// Unlock lets a locked operator sign in again with the PIN they have,
+// their wrong PINs forgotten.
+func (s *Staff) Unlock(ctx context.Context, admin *Operator, id string) error {
+	by, op, err := s.change(ctx, admin, id)
+	if err != nil || !op.Locked {
+		return err
+	}
+	st, err := s.admin()
+	if err != nil {
+		return err
+	}
+	if err := st.SetLocked(ctx, id, false); err != nil {
+		return err
+	}
+	return s.record(ctx, by, fmt.Sprintf("unlocked operator %s", id))
+}
+
+// change checks an admin's authority over operator id and finds them.
+// The admin is checked as the store has them now, not as they signed in:
+// an admin another admin demoted or locked meanwhile has no authority left.
+func (s *Staff) change(ctx context.Context, admin *Operator, id string) (string, Operator, error) {
+	if admin == nil {
+		return "", Operator{}, fmt.Errorf("changing operator %s: an admin must authorise this: %w", id, ErrRole)
+	}
+	by, err := s.authority(ctx, admin)
+	if err != nil {
+		return "", Operator{}, err
+	}
+	ops, err := s.Store.Operators(ctx)
+	if err != nil {
+		return "", Operator{}, err
+	}
+	if now, ok := find(ops, by); !ok || now.Role != RoleAdmin || now.Locked {
+		return "", Operator{}, fmt.Errorf("changing operator %s: %s is no longer an admin who can sign in: %w", id, by, ErrRole)
+	}
+	if op, ok := find(ops, id); ok {
+		return by, op, nil
+	}
+	return "", Operator{}, fmt.Errorf("operator %q: %w", id, ErrNotFound)
+}
+
+func find(ops []Operator, id string) (Operator, bool) {
+	for _, op := range ops {
+		if op.ID == id {
+			return op, true
+		}
+	}
+	return Operator{}, false
+}
+
+func (s *Staff) admin() (OperatorAdmin, error) {
+	if st, ok := s.Store.(OperatorAdmin); ok {
+		return st, nil
+	}
+	return nil, errors.New("this desk's operator store cannot change roles or lock operators")
 }
 
 // authority is the admin's id, or "" on a desk with no operator yet.

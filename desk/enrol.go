@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"lingqian/app"
 	"lingqian/issuance"
 	desksync "lingqian/sync"
 )
@@ -96,11 +97,22 @@ func (d *Desk) checkReenrol(ctx context.Context, force bool) error {
 	if enrolled != "" {
 		hint = "Forward them first with `lingqian sync`, or add --force to enrol anyway."
 	}
-	return fmt.Errorf("the journal in %s already holds %d entries, recorded as terminal %s of merchant %s. "+
-		"Enrolment gives this desk the terminal and merchant ids the bank assigns; the entries not yet at the bank "+
-		"would then be sent under the new identity, and the bank rejects any whose merchant is not the new one. %s",
-		d.Dir, last, first.TerminalID, first.MerchantID, hint)
+	return &reenrolError{ReenrolError: app.ReenrolError{Entries: last, Terminal: first.TerminalID, Merchant: first.MerchantID},
+		text: fmt.Sprintf("the journal in %s already holds %d entries, recorded as terminal %s of merchant %s. "+
+			"Enrolment gives this desk the terminal and merchant ids the bank assigns; the entries not yet at the bank "+
+			"would then be sent under the new identity, and the bank rejects any whose merchant is not the new one. %s",
+			d.Dir, last, first.TerminalID, first.MerchantID, hint)}
 }
+
+// reenrolError is app's ReenrolError, for the window to ask, told in the
+// words the command shows.
+type reenrolError struct {
+	app.ReenrolError
+	text string
+}
+
+func (e *reenrolError) Error() string { return e.text }
+func (e *reenrolError) Unwrap() error { return &e.ReenrolError }
 
 // enrolmentKey is the key pair and certificate request for this code: the
 // ones kept from an earlier try with the same code, or new ones, kept
