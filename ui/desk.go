@@ -31,6 +31,13 @@ type Services struct {
 	Reconciler app.Reconciler
 	// Export writes reports and the forwarding list as CSV and PDF.
 	Export *app.Export
+	// Enrolment is the settings' bank: what the desk is enrolled as, and
+	// enrolling it with a one-time code.
+	Enrolment *app.BankEnrolment
+	// AfterEnrol gives the checkout and the reports the terminal and
+	// merchant ids of an enrolment just made from the settings. Fyne
+	// goroutine, no sale running. nil: the window must be opened again.
+	AfterEnrol func() error
 	// Unreachable says whether an error means the bank could not be reached.
 	Unreachable func(error) bool
 	// Print sends receipt lines to the OS's printer; nil when none is set up.

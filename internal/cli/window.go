@@ -68,6 +68,12 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitError
 	}
 	defer closeSvc()
+	// The language chosen in the settings, unless --lang asks for another.
+	langGiven := false
+	fs.Visit(func(f *flag.Flag) { langGiven = langGiven || f.Name == "lang" })
+	if saved, err := svc.Settings.Language(ctx); err == nil && saved != "" && !langGiven {
+		*lang = saved
+	}
 	if *demoPhone != "" {
 		svc.DemoTap = demoTap(*demoPhone, *demoVPCD)
 	}
@@ -183,6 +189,8 @@ func services(ctx context.Context, d *desk.Desk, capk string, logger *log.Logger
 		Log:         logger.Printf,
 	}
 	svc.Export.Sales = svc.Sales
+	svc.Enrolment = &app.BankEnrolment{Enroller: d.Enroller(), Audit: d.DB}
+	svc.AfterEnrol = func() error { return d.Reidentify(co, svc.Reports, capk) }
 	return svc, closeReader, nil
 }
 
