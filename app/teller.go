@@ -206,6 +206,15 @@ var (
 	// ErrNeedsBank: the phone and the bank disagree in a way only the
 	// bank's exception queue can settle.
 	ErrNeedsBank = errors.New("the phone and the bank must be reconciled at the bank")
+	// ErrOperatorID: the bank records operators by ids of 1 to 32 letters,
+	// digits, '.', '_' and '-'; this operator's id is not one.
+	ErrOperatorID = errors.New("the bank does not accept this operator id")
+	// ErrNoteNeeded: a hotlist, a resolution or a re-entry needs a few
+	// words of why (1 to 200 characters).
+	ErrNoteNeeded = errors.New("a note of 1 to 200 characters is needed")
+	// ErrUnfinishedLoad: the bank approved a load the phone did not take,
+	// and whether it did could not be settled now; the next tap tries again.
+	ErrUnfinishedLoad = errors.New("an earlier load of this phone is not finished")
 )
 
 // TellerStep is how far a tap has got, for the screen.
@@ -254,6 +263,10 @@ type LoadResult struct {
 	// Asked is the amount the teller asked for when this tap finished an
 	// earlier load (LoadFinished) instead.
 	Asked Money
+	// Returned is an earlier load the bank approved but the phone never
+	// took, which this tap returned to the customer's deposit before
+	// loading; 0 when there was none.
+	Returned Money
 	// Err is why a load was refused or did not finish; nil when loaded.
 	Err error
 }
@@ -271,15 +284,20 @@ type WalletLookup struct {
 // UnfinishedLoad is a load the bank approved whose script did not reach
 // the phone. The desk keeps it until a tap of the same phone finishes it.
 type UnfinishedLoad struct {
-	PAN, PSN string
-	ATC      uint16 // of the load's ARQC
-	Amount   Money
-	Customer string
-	Target   Money // the balance the bank's script would have set
-	Before   Money // the phone's balance before the load
-	Key      string
-	At       time.Time
-	Operator string
+	PAN      string    `json:"pan"`
+	PSN      string    `json:"psn"`
+	ATC      uint16    `json:"atc"` // of the load's ARQC
+	Amount   Money     `json:"amount"`
+	Customer string    `json:"customer"`
+	Target   Money     `json:"target"` // the balance the bank's script sets
+	Before   Money     `json:"before"` // the phone's balance before the load
+	Key      string    `json:"key"`    // the load's Idempotency-Key
+	At       time.Time `json:"at"`
+	Operator string    `json:"operator"`
+	// Unanswered: the bank's answer never came (it may or may not have
+	// done the load); Request is sent again under Key to learn which.
+	Unanswered bool      `json:"unanswered,omitempty"`
+	Request    *BankLoad `json:"request,omitempty"`
 }
 
 // UnloadResult is an unload done at the bank.
@@ -306,47 +324,3 @@ const (
 	AuditTellerLookup  AuditAction = "teller_lookup"
 	AuditTellerRefusal AuditAction = "teller_refused"
 )
-
-// Lookup finds a wallet at the bank by PAN, or, when pan is "", by the
-// phone tapped on the reader.
-func (t *Teller) Lookup(ctx context.Context, op Operator, pan string) (WalletLookup, error) {
-	return WalletLookup{}, errors.New("teller: lookup: not yet")
-}
-
-// Statement is the wallet's history at the bank (psn "" for the newest).
-func (t *Teller) Statement(ctx context.Context, op Operator, pan, psn string) (WalletStatement, error) {
-	return WalletStatement{}, errors.New("teller: statement: not yet")
-}
-
-// Load loads amount onto the phone tapped next: tap, read, ARQC, bank,
-// ARPC and script, balance after. onStep (may be nil) hears each step.
-func (t *Teller) Load(ctx context.Context, op Operator, amount Money, onStep func(TellerStep)) (LoadResult, error) {
-	return LoadResult{}, errors.New("teller: load: not yet")
-}
-
-// Unload moves amount of a wallet's e-cash back to the customer's
-// deposit at the bank (psn "" for the newest wallet of the PAN).
-func (t *Teller) Unload(ctx context.Context, op Operator, pan, psn string, amount Money) (UnloadResult, error) {
-	return UnloadResult{}, errors.New("teller: unload: not yet")
-}
-
-// Hotlist blocks every wallet with the PAN; it answers the hotlist's new version.
-func (t *Teller) Hotlist(ctx context.Context, op Operator, pan, reason string) (int64, error) {
-	return 0, errors.New("teller: hotlist: not yet")
-}
-
-// Exceptions is the bank's exception queue, newest first.
-func (t *Teller) Exceptions(ctx context.Context, op Operator, state ExceptionState) ([]BankException, error) {
-	return nil, errors.New("teller: exceptions: not yet")
-}
-
-// Resolve closes an item of the exception queue with a note.
-func (t *Teller) Resolve(ctx context.Context, op Operator, id int64, note string) (BankException, error) {
-	return BankException{}, errors.New("teller: resolve: not yet")
-}
-
-// ReEnter taps the phone, reads its balance and ATC, and has the bank
-// restart the wallet's balance chain there (a phone whose log was lost).
-func (t *Teller) ReEnter(ctx context.Context, op Operator, note string, onStep func(TellerStep)) (ReEntryResult, error) {
-	return ReEntryResult{}, errors.New("teller: re-entry: not yet")
-}

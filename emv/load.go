@@ -24,6 +24,9 @@ type Load struct {
 	Amount int64 // minor units
 	Type   byte  // 9C; 0 means TxnLoad
 	At     time.Time
+	// Progress, if set, hears each step as it begins, here and in the
+	// FinishLoad of the LoadStart this load gives (a screen's progress).
+	Progress func(LoadStep)
 }
 
 // WalletReading is what a tap tells of a wallet without moving money.
@@ -63,6 +66,7 @@ type LoadStart struct {
 	IAD           []byte // 9F10
 	GenACResponse []byte
 	Commands      int
+	Progress      func(LoadStep) // Load.Progress, carried to FinishLoad
 }
 
 // IssuerAnswer is the bank's answer to an ARQC.

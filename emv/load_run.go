@@ -15,7 +15,7 @@ import (
 // GET PROCESSING OPTIONS counts as a transaction of the phone, so the ATC
 // read is the one this tap used.
 func (k *Kernel) ReadWallet(ctx context.Context, card Card) (WalletReading, error) {
-	s := k.newSession(card, Purchase{Type: TxnLoad, At: time.Now()})
+	s := &loader{session: k.newSession(card, Purchase{Type: TxnLoad, At: time.Now()})}
 	r, err := s.readWallet(ctx)
 	r.Commands = s.x.sent
 	return r, err
@@ -34,15 +34,15 @@ func (k *Kernel) StartLoad(ctx context.Context, card Card, l Load) (LoadStart, e
 	if l.At.IsZero() {
 		l.At = time.Now()
 	}
-	s := k.newSession(card, Purchase{Amount: l.Amount, Type: l.Type, At: l.At})
+	s := &loader{session: k.newSession(card, Purchase{Amount: l.Amount, Type: l.Type, At: l.At}), progress: l.Progress}
 	// No offline data authentication: the bank checks the cryptogram.
 	s.tvr.Set(TVRODANotPerformed)
 	st, err := s.startLoad(ctx)
-	st.Commands = s.x.sent
+	st.Commands, st.Progress = s.x.sent, l.Progress
 	return st, err
 }
 
-func (s *session) startLoad(ctx context.Context) (LoadStart, error) {
+func (s *loader) startLoad(ctx context.Context) (LoadStart, error) {
 	w, err := s.readWallet(ctx)
 	st := LoadStart{Wallet: w, Amount: s.p.Amount, Currency: s.t.Currency, Date: s.p.At, Type: s.p.Type,
 		UN: s.un, PDOLData: s.out.PDOLData, CDOL2: s.data[0x8D], TVR: s.tvr}
@@ -56,6 +56,7 @@ func (s *session) startLoad(ctx context.Context) (LoadStart, error) {
 	st.CDOL1Data = BuildDOL(cdol1, s.dolData)
 	// P1 80: an ARQC, without a CDA signature, which would hide the AC
 	// inside it from the bank.
+	s.announce(StepARQC)
 	resp, err := s.command(ctx, StepARQC, append(append([]byte{0x80, 0xAE, 0x80, 0x00, byte(len(st.CDOL1Data))}, st.CDOL1Data...), 0x00))
 	if err != nil {
 		return st, err
@@ -87,14 +88,14 @@ func (s *session) startLoad(ctx context.Context) (LoadStart, error) {
 // not, says how far the phone got: once ScriptApplied is true the money is
 // on the phone whatever fails after.
 func (k *Kernel) FinishLoad(ctx context.Context, card Card, start LoadStart, ans IssuerAnswer) (LoadFinish, error) {
-	s := k.newSession(card, Purchase{Amount: start.Amount, Type: start.Type, At: start.Date})
+	s := &loader{session: k.newSession(card, Purchase{Amount: start.Amount, Type: start.Type, At: start.Date}), progress: start.Progress}
 	s.un, s.tvr = start.UN, start.TVR
 	f, err := s.finishLoad(ctx, start, ans)
 	f.Commands = s.x.sent
 	return f, err
 }
 
-func (s *session) finishLoad(ctx context.Context, start LoadStart, ans IssuerAnswer) (LoadFinish, error) {
+func (s *loader) finishLoad(ctx context.Context, start LoadStart, ans IssuerAnswer) (LoadFinish, error) {
 	var f LoadFinish
 	if len(ans.ARPC) != 8 {
 		return f, fmt.Errorf("emv: the bank's ARPC has %d bytes, not 8", len(ans.ARPC))
@@ -104,12 +105,14 @@ func (s *session) finishLoad(ctx context.Context, start LoadStart, ans IssuerAns
 			return f, fmt.Errorf("emv: the bank's script: %w", err)
 		}
 	}
+	s.announce(StepIssuerAuth)
 	cmd := append(append([]byte{0x00, 0x82, 0x00, 0x00, 10}, ans.ARPC...), ans.ARC[:]...)
 	if _, err := s.command(ctx, StepIssuerAuth, cmd); err != nil {
 		return f, err
 	}
 	f.IssuerAuthenticated = true
 	if ans.Script != nil {
+		s.announce(StepScript)
 		if _, err := s.command(ctx, StepScript, ans.Script); err != nil {
 			return f, err
 		}
@@ -129,6 +132,7 @@ func (s *session) finishLoad(ctx context.Context, start LoadStart, ans IssuerAns
 	if ans.ARC == [2]byte{'0', '0'} {
 		p1 = 0x40 // TC
 	}
+	s.announce(StepClose)
 	resp, err := s.command(ctx, StepClose, append(append([]byte{0x80, 0xAE, p1, 0x00, byte(len(data))}, data...), 0x00))
 	if err != nil {
 		return f, err
@@ -138,6 +142,7 @@ func (s *session) finishLoad(ctx context.Context, start LoadStart, ans IssuerAns
 		return f, &LoadError{Step: StepClose, Err: ErrCardAnswer, Detail: err.Error()}
 	}
 	f.CID, f.AC = ac.CID, ac.AC
+	s.announce(StepBalanceNext)
 	bal, err := s.getData(ctx, StepBalanceNext, 0x9F79, 6, true)
 	if err != nil {
 		return f, err
@@ -151,8 +156,9 @@ func (s *session) finishLoad(ctx context.Context, start LoadStart, ans IssuerAns
 
 // readWallet selects the application, reads its records and asks for the
 // balance, the ATC and the last online ATC.
-func (s *session) readWallet(ctx context.Context) (WalletReading, error) {
+func (s *loader) readWallet(ctx context.Context) (WalletReading, error) {
 	var r WalletReading
+	s.announce(StepSelect)
 	if err := s.chooseApplication(ctx); err != nil {
 		if errors.Is(err, errNoApplication) {
 			return r, &LoadError{Step: StepSelect, Err: ErrNoWallet, Detail: err.Error()}
@@ -160,6 +166,7 @@ func (s *session) readWallet(ctx context.Context) (WalletReading, error) {
 		return r, s.loadErr(ctx, StepSelect, err)
 	}
 	r.AID = s.out.AID
+	s.announce(StepRead)
 	if err := s.readRecords(ctx); err != nil {
 		return r, s.loadErr(ctx, StepRead, err)
 	}
@@ -172,6 +179,7 @@ func (s *session) readWallet(ctx context.Context) (WalletReading, error) {
 			r.Currency = fmt.Sprintf("%03d", v)
 		}
 	}
+	s.announce(StepBalance)
 	bal, err := s.getData(ctx, StepBalance, 0x9F79, 6, true)
 	if err != nil {
 		return r, err
@@ -194,10 +202,22 @@ func (s *session) readWallet(ctx context.Context) (WalletReading, error) {
 	return r, nil
 }
 
+// loader is a tap's session running a load or a reading.
+type loader struct {
+	*session
+	progress func(LoadStep)
+}
+
+func (s *loader) announce(step LoadStep) {
+	if s.progress != nil {
+		s.progress(step)
+	}
+}
+
 // command sends one command that must answer 9000 (or a warning, 62xx
 // and 63xx, which EMV counts as done for scripts only: here the wallet's
 // commands answer 9000 when they did what was asked).
-func (s *session) command(ctx context.Context, step LoadStep, cmd []byte) ([]byte, error) {
+func (s *loader) command(ctx context.Context, step LoadStep, cmd []byte) ([]byte, error) {
 	resp, sw, err := s.x.send(ctx, cmd)
 	if err != nil {
 		return nil, s.loadErr(ctx, step, err)
@@ -210,7 +230,7 @@ func (s *session) command(ctx context.Context, step LoadStep, cmd []byte) ([]byt
 
 // getData asks for one data object of length n. A card that does not
 // have it (any status but 9000) is an error when required, else nil.
-func (s *session) getData(ctx context.Context, step LoadStep, tag tlv.Tag, n int, required bool) ([]byte, error) {
+func (s *loader) getData(ctx context.Context, step LoadStep, tag tlv.Tag, n int, required bool) ([]byte, error) {
 	resp, sw, err := s.x.send(ctx, []byte{0x80, 0xCA, byte(tag >> 8), byte(tag), 0x00})
 	if err != nil {
 		return nil, s.loadErr(ctx, step, err)
@@ -268,7 +288,7 @@ func amountValue(step LoadStep, b []byte) (int64, error) {
 
 // loadErr names what went wrong in an exchange: the wait was cancelled,
 // the phone left, or it answered something unusable.
-func (s *session) loadErr(ctx context.Context, step LoadStep, err error) error {
+func (s *loader) loadErr(ctx context.Context, step LoadStep, err error) error {
 	switch {
 	case ctx.Err() != nil:
 		return &LoadError{Step: step, Err: ctx.Err(), Detail: err.Error()}

@@ -1,0 +1,46 @@
+package app
+
+// Teller mode's sentences (F5 and `lingqian teller`): the steps of a
+// load, what came of it, and every refusal in words.
+const (
+	MsgTellerStepTap     Message = "teller.step_tap"
+	MsgTellerStepRead    Message = "teller.step_read"
+	MsgTellerStepARQC    Message = "teller.step_arqc"
+	MsgTellerStepBank    Message = "teller.step_bank"
+	MsgTellerStepScript  Message = "teller.step_script"
+	MsgTellerStepBalance Message = "teller.step_balance"
+	MsgTellerStepDone    Message = "teller.step_done"
+
+	MsgTellerLoaded      Message = "teller.loaded"
+	MsgTellerReturned    Message = "teller.returned"
+	MsgTellerAfterUnread Message = "teller.after_unread"
+	MsgTellerFinished    Message = "teller.finished"
+	MsgTellerUnfinished  Message = "teller.unfinished"
+	MsgTellerUnanswered  Message = "teller.unanswered"
+	MsgTellerNotLoaded   Message = "teller.not_loaded"
+	MsgTellerUnloaded    Message = "teller.unloaded"
+	MsgTellerHotlisted   Message = "teller.hotlisted"
+	MsgTellerResolved    Message = "teller.resolved"
+	MsgTellerReEntered   Message = "teller.reentered"
+	MsgTellerPending     Message = "teller.pending"
+
+	MsgTellerErrInsufficient Message = "teller.err_insufficient"
+	MsgTellerErrHotlisted    Message = "teller.err_hotlisted"
+	MsgTellerErrNotFound     Message = "teller.err_not_found"
+	MsgTellerErrConflict     Message = "teller.err_conflict"
+	MsgTellerErrForbidden    Message = "teller.err_forbidden"
+	MsgTellerErrBadRequest   Message = "teller.err_bad_request"
+	MsgTellerErrBank         Message = "teller.err_bank"
+	MsgTellerErrBankDown     Message = "teller.err_bank_down"
+	MsgTellerErrNotDesk      Message = "teller.err_not_teller_desk"
+	MsgTellerErrOperatorID   Message = "teller.err_operator_id"
+	MsgTellerErrNote         Message = "teller.err_note"
+	MsgTellerErrPAN          Message = "teller.err_pan"
+	MsgTellerErrAmount       Message = "teller.err_amount"
+	MsgTellerErrPhoneLeft    Message = "teller.err_phone_left"
+	MsgTellerErrPhoneRefused Message = "teller.err_phone_refused"
+	MsgTellerErrPhoneAnswer  Message = "teller.err_phone_answer"
+	MsgTellerErrNoWallet     Message = "teller.err_no_wallet"
+	MsgTellerErrNeedsBank    Message = "teller.err_needs_bank"
+	MsgTellerErrUnfinished   Message = "teller.err_unfinished"
+)
