@@ -61,7 +61,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprint(stdout, usage)
 			return 0
 		}
-		fmt.Fprintf(stderr, "lingqian: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "lingqian: %s\n\n%s", app.MsgCLIUnknown.Textf(defaultLanguage(), args[0]), usage)
 		return 2
 	}
 	return openWindow(ctx, args, stderr)
@@ -72,7 +72,7 @@ func listReaders(ctx context.Context, stdout, stderr io.Writer) int {
 	defer r.Close()
 	names, err := r.Readers(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian: %v\n", err)
+		fmt.Fprintf(stderr, "lingqian: %s\n", withDetail(explain(err, defaultLanguage()), err))
 		return 2
 	}
 	if len(names) == 0 {
@@ -85,16 +85,6 @@ func listReaders(ctx context.Context, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// defaultLanguage follows the session's locale: Chinese locales get
-// Simplified Chinese, everything else English.
-func defaultLanguage() string {
-	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		if l := os.Getenv(v); l != "" {
-			if strings.HasPrefix(l, "zh") {
-				return app.SimplifiedChinese
-			}
-			return app.English
-		}
-	}
-	return app.English
-}
+// defaultLanguage follows the session's locale as gettext reads it
+// (sessionLanguage): Chinese gets Simplified Chinese, anything else English.
+func defaultLanguage() string { return sessionLanguage(os.Getenv) }

@@ -68,9 +68,11 @@ type chargeJSON struct {
 // chargeOutcome is one run's answer: the JSON, the lines a person reads,
 // and the exit code.
 type chargeOutcome struct {
+	// JSON is the contract: the same in every language, its reason in
+	// English as the kernel and the desk word it.
 	JSON chargeJSON
-	// Text is printed on standard output in text mode; for errors it goes
-	// to standard error in both modes.
+	// Text, in the person's language, is printed on standard output in
+	// text mode; for errors it goes to standard error in both modes.
 	Text []string
 	Exit int
 }
@@ -79,8 +81,8 @@ type chargeOutcome struct {
 var deskCurrency = emv.DefaultTerminal().Currency
 
 func charge(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	s := newSpeaker("lingqian charge", args, stdout, stderr)
 	fs := flag.NewFlagSet("charge", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	amountText := fs.String("amount", "", "amount in yuan, e.g. 12.50")
 	readerName := fs.String("reader", "", "card reader to use (default: the first card presented on any reader)")
 	capk := fs.String("capk", "", "extra CA public key file (JSON)")
@@ -89,14 +91,20 @@ func charge(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the phone")
 	cashier := fs.String("cashier", "cli", "who is charging, for the journal")
 	supervisor := fs.String("supervisor", "", "supervisor allowing a sale past an offline limit (PIN read from standard input)")
-	if err := fs.Parse(args); err != nil {
+	langFlag(fs)
+	if err := s.parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		return printCharge(failed(0, codeBadInput, err.Error()), *asJSON || jsonAsked(args), stdout, stderr)
+		out := failed(0, codeBadInput, err.Error(), withDetail(s.t(app.MsgCLIBadFlags), err))
+		var bad langError
+		if errors.As(err, &bad) { // the person's language is not known: both
+			out.Text = []string{app.MsgCLIBadLang.Textf(app.English, bad.lang), app.MsgCLIBadLang.Textf(app.SimplifiedChinese, bad.lang)}
+		}
+		return printCharge(out, *asJSON || jsonAsked(args), stdout, stderr)
 	}
 	out := runCharge(ctx, chargeRequest{amount: *amountText, reader: *readerName, capk: *capk, data: *dataDir,
-		timeout: *timeout, cashier: *cashier, supervisor: *supervisor, extra: fs.Args()}, stdin, stderr)
+		timeout: *timeout, cashier: *cashier, supervisor: *supervisor, extra: fs.Args(), lang: s.lang}, stdin, stderr)
 	return printCharge(out, *asJSON, stdout, stderr)
 }
 
@@ -105,40 +113,55 @@ type chargeRequest struct {
 	timeout                    time.Duration
 	cashier, supervisor        string
 	extra                      []string
+	lang                       string // of what the person reads
 }
 
 // runCharge runs one sale and says what came of it.
 func runCharge(ctx context.Context, r chargeRequest, stdin io.Reader, stderr io.Writer) chargeOutcome {
+	// Each refusal: the English reason of the JSON, and what the person reads.
+	say := func(m app.Message, args ...any) (string, string) {
+		return m.Textf(app.English, args...), m.Textf(r.lang, args...)
+	}
 	if len(r.extra) > 0 {
-		return failed(0, codeBadInput, fmt.Sprintf("unexpected arguments %q", r.extra))
+		en, text := say(app.MsgCLIUnexpected, r.extra)
+		return failed(0, codeBadInput, en, text)
 	}
 	amount, err := app.ParseMoney(r.amount)
 	if err != nil {
-		return failed(0, codeBadInput, err.Error())
+		sentence := app.MsgBadAmount.Text(r.lang)
+		if zeroAmount(r.amount) {
+			sentence = app.MsgCLIChargeNotPositive.Textf(r.lang, app.FormatMoney(0))
+		}
+		return failed(0, codeBadInput, err.Error(), withDetail(sentence, err))
 	}
 	if amount <= 0 {
-		return failed(amount, codeBadInput, fmt.Sprintf("amount %s: a sale must be more than 0.00", app.FormatMoney(amount)))
+		en, text := say(app.MsgCLIChargeNotPositive, app.FormatMoney(amount))
+		return failed(amount, codeBadInput, en, text)
 	}
 	if r.timeout <= 0 {
-		return failed(amount, codeBadInput, fmt.Sprintf("--timeout %v: it must be more than 0", r.timeout))
+		en, text := say(app.MsgCLIChargeBadTimeout, r.timeout)
+		return failed(amount, codeBadInput, en, text)
 	}
 	d, err := desk.Open(ctx, r.data)
 	if err != nil {
-		return failed(amount, codeDeskError, err.Error())
+		return failed(amount, codeDeskError, err.Error(), withDetail(deskSentence(r.data, err, r.lang), err))
 	}
 	defer d.Close()
+	deskFailed := func(err error) chargeOutcome {
+		return failed(amount, codeDeskError, err.Error(), withDetail(explain(err, r.lang), err))
+	}
 
 	sale := app.Sale{Amount: amount, Cashier: app.Operator{ID: r.cashier, Role: app.RoleCashier}}
 	if r.supervisor != "" {
-		op, err := signIn(ctx, d, r.supervisor, stdin, stderr)
+		op, err := signIn(ctx, d, r.supervisor, stdin, stderr, r.lang)
 		if err != nil {
-			return failed(amount, codeDeskError, err.Error())
+			return deskFailed(err)
 		}
 		sale.Override = &op
 	}
 	co, closeReader, err := d.Checkout(ctx, r.reader, r.capk)
 	if err != nil {
-		return failed(amount, codeDeskError, err.Error())
+		return deskFailed(err)
 	}
 	defer closeReader()
 
@@ -146,28 +169,28 @@ func runCharge(ctx context.Context, r chargeRequest, stdin io.Reader, stderr io.
 	defer cancel()
 	res, err := co.Charge(tctx, sale)
 	if err != nil {
-		return chargeFailed(ctx, sale.Amount, res, err, r.timeout)
+		return chargeFailed(ctx, sale.Amount, res, err, r.timeout, r.lang)
 	}
-	return chargeDone(res)
+	return chargeDone(res, r.lang)
 }
 
 // chargeFailed is the outcome of a Charge that answered an error: an
 // offline limit is a decline, anything else an error.
-func chargeFailed(ctx context.Context, amount app.Money, res app.Result, err error, timeout time.Duration) chargeOutcome {
+func chargeFailed(ctx context.Context, amount app.Money, res app.Result, err error, timeout time.Duration, lang string) chargeOutcome {
 	var limit *app.LimitError
 	var out chargeOutcome
 	switch {
 	case errors.As(err, &limit):
 		j := chargeJSON{Outcome: outcomeDeclined, Reason: limit.Text, ReasonCode: codeLimit + limit.Limit,
 			Amount: int64(amount), Currency: deskCurrency}
-		return chargeOutcome{JSON: j, Exit: exitDeclined,
-			Text: []string{fmt.Sprintf("DECLINED: %s %s — not charged: %s", app.FormatMoney(amount), currencyName(j.Currency), limit.Text)}}
+		return chargeOutcome{JSON: j, Exit: exitDeclined, Text: []string{app.MsgCLIChargeOutcome.Textf(lang,
+			app.MsgDeclined.Text(lang), app.FormatMoney(amount), currencyName(j.Currency, lang), app.Explain(err, lang))}}
 	case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
-		out = failed(amount, codeTimeout, fmt.Sprintf("no phone was presented within %v; nothing was charged", timeout))
+		out = failed(amount, codeTimeout, app.MsgCLIChargeTimeout.Textf(app.English, timeout), app.MsgCLIChargeTimeout.Textf(lang, timeout))
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
-		out = failed(amount, codeCancelled, "cancelled while waiting for the phone; nothing was charged")
+		out = failed(amount, codeCancelled, app.MsgCLIChargeCancelled.Text(app.English), app.MsgCLIChargeCancelled.Text(lang))
 	default:
-		out = failed(amount, codeDeskError, err.Error())
+		out = failed(amount, codeDeskError, err.Error(), withDetail(explain(err, lang), err))
 	}
 	// What the kernel saw, when it ran before the desk failed.
 	if o := res.Outcome; o.Currency != "" {
@@ -181,7 +204,7 @@ func chargeFailed(ctx context.Context, amount app.Money, res app.Result, err err
 }
 
 // chargeDone is the outcome of a tap the kernel ran to its end.
-func chargeDone(res app.Result) chargeOutcome {
+func chargeDone(res app.Result, lang string) chargeOutcome {
 	o := res.Outcome
 	j := chargeJSON{Reason: o.Reason.Text, ReasonCode: o.Reason.Code, Amount: o.Amount, Currency: o.Currency,
 		PAN: maskPAN(o.PAN), TVR: hex.EncodeToString(o.TVR[:])}
@@ -191,30 +214,31 @@ func chargeDone(res app.Result) chargeOutcome {
 	if j.Amount == 0 {
 		j.Amount = int64(res.Sale)
 	}
-	cur := currencyName(j.Currency)
+	cur := currencyName(j.Currency, lang)
+	reason := app.ReasonText(o.Reason, lang)
+	money := func(v int64) string { return app.FormatMoney(app.Money(v)) }
 	switch res.Verdict() {
 	case app.VerdictApproved:
 		j.Outcome, j.Seq, j.ATC, j.CID = outcomeApproved, res.Entry.Seq, int(o.ATC), fmt.Sprintf("%02X", o.CID)
 		return chargeOutcome{JSON: j, Exit: exitApproved, Text: []string{
-			fmt.Sprintf("APPROVED: %s %s — %s", app.FormatMoney(app.Money(j.Amount)), cur, j.Reason),
-			fmt.Sprintf("journal entry %d, wallet %s, ATC %d", j.Seq, j.PAN, j.ATC)}}
+			app.MsgCLIChargeOutcome.Textf(lang, app.MsgApproved.Text(lang), money(j.Amount), cur, reason),
+			app.MsgCLIChargeEntry.Textf(lang, j.Seq, j.PAN, j.ATC)}}
 	case app.VerdictRecovered:
 		j.Outcome, j.Seq, j.ATC, j.CID = outcomeRecovered, res.Entry.Seq, int(o.ATC), fmt.Sprintf("%02X", o.CID)
 		j.SaleAmount, j.ReasonCode = int64(res.Sale), codeRecovered
-		earlier, sale := app.FormatMoney(app.Money(j.Amount)), app.FormatMoney(res.Sale)
+		earlier, sale := money(j.Amount), app.FormatMoney(res.Sale)
 		j.Reason = fmt.Sprintf("The earlier %s went through (journal entry %d); this %s sale is not paid yet: tap again.",
 			earlier, j.Seq, sale)
-		entry := fmt.Sprintf("journal entry %d records the earlier purchase of %s %s, wallet %s, ATC %d", j.Seq, earlier, cur, j.PAN, j.ATC)
+		entry := app.MsgCLIChargeEarlier.Textf(lang, j.Seq, earlier, cur, j.PAN, j.ATC)
 		if res.Entry.Ref != 0 {
-			entry += fmt.Sprintf(", completing the torn tap of entry %d", res.Entry.Ref)
+			entry += app.MsgCLIChargeCompleting.Textf(lang, res.Entry.Ref)
 		}
 		return chargeOutcome{JSON: j, Exit: exitRecovered, Text: []string{
-			fmt.Sprintf("NOT PAID: the earlier %s went through; this %s sale is not paid yet: tap again", earlier, sale),
-			entry}}
+			app.MsgCLIChargeRecovered.Textf(lang, earlier, sale), entry}}
 	case app.VerdictDeclined:
 		j.Outcome = outcomeDeclined
 		return chargeOutcome{JSON: j, Exit: exitDeclined, Text: []string{
-			fmt.Sprintf("DECLINED: %s %s — %s", app.FormatMoney(app.Money(j.Amount)), cur, j.Reason)}}
+			app.MsgCLIChargeOutcome.Textf(lang, app.MsgDeclined.Text(lang), money(j.Amount), cur, reason)}}
 	}
 	// Torn, card left, card error, cancelled: this sale is not paid.
 	j.Outcome = outcomeError
@@ -222,20 +246,29 @@ func chargeDone(res app.Result) chargeOutcome {
 		j.ReasonCode = codeDeskError
 	}
 	if j.Reason == "" {
-		j.Reason = fmt.Sprintf("the tap ended %s; nothing was charged", o.Result)
+		j.Reason = app.MsgCLIChargeTapEnded.Textf(app.English, o.Result)
+		reason = app.MsgCLIChargeTapEnded.Textf(lang, o.Result)
 	}
-	text := fmt.Sprintf("NOT PAID: %s %s — %s", app.FormatMoney(app.Money(j.Amount)), cur, j.Reason)
+	text := app.MsgCLIChargeOutcome.Textf(lang, app.MsgNotPaid.Text(lang), money(j.Amount), cur, reason)
 	if res.Entry != nil {
 		j.Seq = res.Entry.Seq
-		text += fmt.Sprintf(" (the torn tap is journal entry %d)", j.Seq)
+		text += app.MsgCLIChargeTornEntry.Textf(lang, j.Seq)
 	}
 	return chargeOutcome{JSON: j, Exit: exitError, Text: []string{text}}
 }
 
-// failed is an error outcome with no tap behind it.
-func failed(amount app.Money, code, reason string) chargeOutcome {
+// zeroAmount says whether an amount ParseMoney refused is written well
+// but is nothing: 0, 0.00.
+func zeroAmount(s string) bool {
+	s = strings.TrimSpace(s)
+	return strings.Contains(s, "0") && strings.Trim(s, "0.") == "" && strings.Count(s, ".") <= 1
+}
+
+// failed is an error outcome with no tap behind it: reason for the JSON,
+// text for the person.
+func failed(amount app.Money, code, reason, text string) chargeOutcome {
 	return chargeOutcome{JSON: chargeJSON{Outcome: outcomeError, Reason: reason, ReasonCode: code,
-		Amount: int64(amount), Currency: deskCurrency}, Exit: exitError, Text: []string{reason}}
+		Amount: int64(amount), Currency: deskCurrency}, Exit: exitError, Text: []string{text}}
 }
 
 // printCharge prints the outcome and answers its exit code. Errors always
@@ -291,16 +324,16 @@ func maskPAN(pan string) string {
 }
 
 // currencyName is how a person reads the ISO numeric code.
-func currencyName(code string) string {
+func currencyName(code, lang string) string {
 	if code == "156" {
-		return "CNY"
+		return app.MsgReportCNY.Text(lang)
 	}
 	return code
 }
 
 // signIn reads an operator's PIN from the first line of stdin and checks it.
-func signIn(ctx context.Context, d *desk.Desk, id string, stdin io.Reader, stderr io.Writer) (app.Operator, error) {
-	pin, err := readPIN(id, stdin, stderr)
+func signIn(ctx context.Context, d *desk.Desk, id string, stdin io.Reader, stderr io.Writer, lang string) (app.Operator, error) {
+	pin, err := readPIN(id, stdin, stderr, lang)
 	if err != nil {
 		return app.Operator{}, err
 	}
@@ -314,13 +347,13 @@ func signIn(ctx context.Context, d *desk.Desk, id string, stdin io.Reader, stder
 
 // readPIN reads an operator's PIN from the next line of stdin, asking
 // for it when a person is at a terminal.
-func readPIN(id string, stdin io.Reader, stderr io.Writer) (string, error) {
+func readPIN(id string, stdin io.Reader, stderr io.Writer, lang string) (string, error) {
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
-		fmt.Fprintf(stderr, "PIN for %s: ", id)
+		fmt.Fprint(stderr, app.MsgCLIPINFor.Textf(lang, id))
 	}
 	pin, err := readLine(stdin)
 	if err != nil {
-		return "", fmt.Errorf("reading the PIN of %s: %w", id, err)
+		return "", &pinError{id: id, err: err}
 	}
 	return pin, nil
 }

@@ -144,7 +144,7 @@ func TestChargeOutcome_WhatEachVerdictSays(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			// Given what the checkout answered
-			out := chargeDone(tc.res)
+			out := chargeDone(tc.res, app.English)
 
 			// When it is reported as JSON and as text
 			var jout, jerr, tout, terr strings.Builder
@@ -193,7 +193,7 @@ func TestChargeOutcome_ErrorsFromTheCheckout(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out := chargeFailed(tc.parent(), 1250, app.Result{}, tc.err, 2*time.Second)
+			out := chargeFailed(tc.parent(), 1250, app.Result{}, tc.err, 2*time.Second, app.English)
 			if out.Exit != tc.wantExit || out.JSON.ReasonCode != tc.wantCode || out.JSON.Amount != 1250 || out.JSON.Reason == "" {
 				t.Errorf("got exit %d %+v, want exit %d code %s", out.Exit, out.JSON, tc.wantExit, tc.wantCode)
 			}

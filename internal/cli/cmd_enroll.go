@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"lingqian/desk"
+	"lingqian/app"
 	desksync "lingqian/sync"
 )
 
@@ -18,60 +17,64 @@ import (
 // certificate from the bank for it, the terminal and merchant ids the
 // bank assigns, then the CA public keys and the hotlist.
 func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	s := newSpeaker("lingqian enroll", args, stdout, stderr)
 	fs := flag.NewFlagSet("enroll", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "", "the desk's data folder")
 	bankURL := fs.String("bank", "", "the bank, e.g. https://127.0.0.1:8443 (required)")
 	caPath := fs.String("ca", "", "the bank's CA certificate, the only one the desk will trust (required)")
 	code := fs.String("code", "", "the one-time enrolment code from the bank (required)")
 	force := fs.Bool("force", false, "enrol although the journal holds entries made under the present terminal id")
-	if err := fs.Parse(args); err != nil {
-		return exitError
-	}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "lingqian enroll: %v\n", err)
+	langFlag(fs)
+	if !s.parse(fs, args) {
 		return exitError
 	}
 	if fs.NArg() > 0 {
-		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+		return s.refuse(app.MsgCLIUnexpected, fs.Args())
 	}
 	if *bankURL == "" || *caPath == "" || strings.TrimSpace(*code) == "" {
-		return fail(errors.New("--bank, --ca and --code are all required"))
+		return s.refuse(app.MsgCLIEnrolRequired)
 	}
 	caPEM, err := os.ReadFile(*caPath)
 	if err != nil {
-		return fail(fmt.Errorf("the bank's CA certificate: %w", err))
+		return s.fail(s.t(app.MsgCLIEnrolCAUnread, *caPath), err)
 	}
 	if _, err := desksync.DeskTLS(caPEM, nil, nil); err != nil {
-		return fail(fmt.Errorf("%s: %w", *caPath, err))
+		return s.fail(s.t(app.MsgCLIEnrolCABad, *caPath), err)
 	}
-	d, err := desk.Open(ctx, *dataDir)
+	d, err := s.openDesk(ctx, *dataDir)
 	if err != nil {
-		return fail(err)
+		return exitError
 	}
 	defer d.Close()
+	// Enrol refuses a journal with entries unless forced, before asking
+	// the bank; this says so in the person's language.
+	held, _ := d.DB.LastSeq(ctx)
 	enr, base, err := d.Enrol(ctx, *bankURL, caPEM, *code, *force)
-	if err != nil {
-		return fail(explainBank(err, *bankURL))
+	switch {
+	case err != nil && !*force && held == 1 && base == "":
+		return s.fail(s.t(app.MsgCLIEnrolHeldOne), err)
+	case err != nil && !*force && held > 1 && base == "":
+		return s.fail(s.t(app.MsgCLIEnrolJournalHeld, held), err)
+	case err != nil:
+		return s.fail(bankSentence(err, *bankURL, s.lang), err)
 	}
 	kind := ""
 	if enr.Teller {
-		kind = " (a teller desk)"
+		kind = s.t(app.MsgCLIEnrolTeller)
 	}
-	fmt.Fprintf(stdout, "enrolled at %s as terminal %s of merchant %s%s\n", base, enr.TerminalID, enr.MerchantID, kind)
+	s.say(app.MsgCLIEnrolDone, base, enr.TerminalID, enr.MerchantID, kind)
 
 	// The first pull proves the new certificate works.
 	client, err := d.BankClient(3)
 	if err != nil {
-		return fail(err)
+		return s.failErr(err)
 	}
 	n, kerr := client.RefreshCAKeys(ctx, d.Dir)
 	h, herr := client.RefreshHotlist(ctx, d.Dir)
 	if err := errors.Join(kerr, herr); err != nil {
-		fmt.Fprintf(stderr, "lingqian enroll: enrolled, but %v; `lingqian sync` pulls them again\n", explainBank(err, base))
+		s.warn(s.t(app.MsgCLIEnrolPullFailed, bankSentence(err, base, s.lang)), err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%d CA public keys in %s; hotlist version %d (%s blocked)\n",
-		n, filepath.Join(d.Dir, desksync.CAPKFile), h.Version, plural(len(h.PANs), "wallet"))
+	s.say(app.MsgCLIEnrolKeys, n, filepath.Join(d.Dir, desksync.CAPKFile), h.Version, wallets(len(h.PANs), s.lang))
 	return 0
 }

@@ -2,84 +2,88 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"lingqian/desk"
-	"strconv"
+
+	"lingqian/app"
 )
 
 func journal(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	s := newSpeaker("lingqian journal verify", args, stdout, stderr)
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(stderr, "usage: lingqian journal verify [--data DIR]")
-		return exitError
+		s.name = "lingqian journal"
+		return s.refuse(app.MsgCLIJournalUsage)
 	}
 	fs := flag.NewFlagSet("journal verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "", "the desk's data folder")
-	if err := fs.Parse(args[1:]); err != nil {
+	langFlag(fs)
+	if !s.parse(fs, args[1:]) {
 		return exitError
 	}
-	d, err := desk.Open(ctx, *dataDir)
+	d, err := s.openDesk(ctx, *dataDir)
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian journal verify: %v\n", err)
 		return exitError
 	}
 	defer d.Close()
 	brk, err := d.DB.Verify(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian journal verify: %v\n", err)
-		return exitError
+		return s.failErr(err)
 	}
 	if brk != nil {
-		fmt.Fprintf(stdout, "journal BROKEN at entry %d: %s\n", brk.Seq, brk.Reason)
+		// A finding, not a failure of the command: on standard output,
+		// what broke in the store's words as its detail.
+		fmt.Fprintln(s.stdout, withDetail(s.t(app.MsgCLIJournalBroken, brk.Seq), errors.New(brk.Reason)))
 		return 1
 	}
 	last, err := d.DB.LastSeq(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian journal verify: %v\n", err)
-		return exitError
+		return s.failErr(err)
 	}
-	fmt.Fprintf(stdout, "journal intact: entries 1 to %s chain without a gap\n", strconv.FormatInt(last, 10))
+	if last == 0 {
+		s.say(app.MsgCLIJournalEmpty)
+		return 0
+	}
+	s.say(app.MsgCLIJournalIntact, last)
 	return 0
 }
 
 func void(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	s := newSpeaker("lingqian void", args, stdout, stderr)
 	fs := flag.NewFlagSet("void", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "", "the desk's data folder")
 	seq := fs.Int64("seq", 0, "the journal entry of the purchase to void")
 	by := fs.String("by", "", "the supervisor voiding it (PIN from standard input)")
 	reason := fs.String("reason", "", "why, for the audit log")
-	if err := fs.Parse(args); err != nil {
+	langFlag(fs)
+	if !s.parse(fs, args) {
 		return exitError
 	}
 	if *seq <= 0 || *by == "" || *reason == "" {
-		fmt.Fprintln(stderr, "usage: lingqian void --seq N --by SUPERVISOR --reason TEXT (PIN from standard input)")
-		return exitError
+		return s.refuse(app.MsgCLIVoidUsage)
 	}
-	d, err := desk.Open(ctx, *dataDir)
+	d, err := s.openDesk(ctx, *dataDir)
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian void: %v\n", err)
 		return exitError
 	}
 	defer d.Close()
-	op, err := signIn(ctx, d, *by, stdin, stderr)
+	op, err := signIn(ctx, d, *by, stdin, stderr, s.lang)
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian void: %v\n", err)
-		return exitError
+		return s.failErr(err)
 	}
 	co, closeReader, err := d.Checkout(ctx, "", "")
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian void: %v\n", err)
-		return exitError
+		return s.failErr(err)
 	}
 	defer closeReader()
 	e, err := co.Void(ctx, *seq, op, *reason)
-	if err != nil {
-		fmt.Fprintf(stderr, "lingqian void: %v\n", err)
-		return exitError
+	if errors.Is(err, app.ErrNotFound) {
+		return s.fail(s.t(app.MsgCLIVoidNoEntry, *seq), err)
 	}
-	fmt.Fprintf(stdout, "purchase %d voided by entry %d\n", *seq, e.Seq)
+	if err != nil {
+		return s.failErr(err)
+	}
+	s.say(app.MsgCLIVoidDone, *seq, e.Seq)
 	return 0
 }

@@ -14,13 +14,12 @@ import (
 	"sort"
 
 	"lingqian/app"
-	"lingqian/desk"
 	reportdoc "lingqian/report"
 )
 
 func report(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	s := newSpeaker("lingqian report", args, stdout, stderr)
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "", "the desk's data folder")
 	x := fs.Bool("x", false, "X report: the day so far")
 	z := fs.Bool("z", false, "Z report: close the day (numbered, kept for ever)")
@@ -28,28 +27,21 @@ func report(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	by := fs.String("by", "", "with --z: the supervisor closing the day (PIN from standard input)")
 	format := fs.String("format", "text", "text, csv, json or pdf")
 	out := fs.String("out", "", "write the report to this file (replaced whole, never half-written); pdf needs it")
-	lang := fs.String("lang", defaultLanguage(), "language of csv and pdf: en or zh-Hans")
-	if err := fs.Parse(args); err != nil {
+	fs.String("lang", defaultLanguage(), "language of the report and of what the command says: en or zh-Hans")
+	if !s.parse(fs, args) {
 		return exitError
 	}
 	if *x == *z {
-		fmt.Fprintln(stderr, "lingqian report: give exactly one of --x and --z")
-		return exitError
+		return s.refuse(app.MsgCLIReportOneOf)
 	}
 	switch *format {
 	case "text", "csv", "json":
 	case "pdf":
 		if *out == "" {
-			fmt.Fprintln(stderr, "lingqian report: a PDF is written to a file, not to the terminal: add --out FILE")
-			return exitError
+			return s.refuse(app.MsgCLIReportPDFNeedsOut)
 		}
 	default:
-		fmt.Fprintf(stderr, "lingqian report: format %q: use text, csv, json or pdf\n", *format)
-		return exitError
-	}
-	if *lang != app.English && *lang != app.SimplifiedChinese {
-		fmt.Fprintf(stderr, "lingqian report: language %q: use en or zh-Hans\n", *lang)
-		return exitError
+		return s.refuse(app.MsgCLIReportBadFormat, *format)
 	}
 	// The file is opened before the day is closed: a Z report is not
 	// closed for a file that cannot be written.
@@ -57,14 +49,12 @@ func report(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if *out != "" {
 		var err error
 		if file, err = createAtomic(*out); err != nil {
-			fmt.Fprintf(stderr, "lingqian report: %v\n", err)
-			return exitError
+			return s.fail(s.t(app.MsgCLIReportCannotWrite, *out), err)
 		}
 		defer file.discard()
 	}
-	d, err := desk.Open(ctx, *dataDir)
+	d, err := s.openDesk(ctx, *dataDir)
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian report: %v\n", err)
 		return exitError
 	}
 	defer d.Close()
@@ -76,12 +66,15 @@ func report(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	case *x:
 		r, err = eod.X(ctx)
 	case *number > 0:
-		r, err = eod.Z(ctx, *number)
+		if r, err = eod.Z(ctx, *number); errors.Is(err, app.ErrNotFound) {
+			return s.fail(s.t(app.MsgCLIReportNoZ, *number), err)
+		}
 	default:
 		var op app.Operator
 		if *by == "" {
-			err = fmt.Errorf("closing the day needs a supervisor: add --by ID")
-		} else if op, err = signIn(ctx, d, *by, stdin, stderr); err == nil {
+			return s.refuse(app.MsgCLIReportNeedsSuper)
+		}
+		if op, err = signIn(ctx, d, *by, stdin, stderr, s.lang); err == nil {
 			if r, err = eod.Close(ctx, op); errors.Is(err, app.ErrRole) {
 				err = fmt.Errorf("%s is a %s: %w", op.ID, op.Role, err)
 			}
@@ -89,8 +82,7 @@ func report(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian report: %v\n", err)
-		return exitError
+		return s.failErr(err)
 	}
 
 	var w io.Writer = stdout
@@ -102,30 +94,38 @@ func report(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		b, _ := json.MarshalIndent(r, "", "  ")
 		_, err = fmt.Fprintln(w, string(b))
 	case "csv":
-		err = reportdoc.CSV(w, r, *lang)
+		err = reportdoc.CSV(w, r, s.lang)
 	case "pdf":
-		err = reportdoc.PDF(w, r, reportdoc.Shop{Name: d.Name, MerchantID: d.Merchant, TerminalID: d.Terminal}, *lang)
+		err = reportdoc.PDF(w, r, reportdoc.Shop{Name: d.Name, MerchantID: d.Merchant, TerminalID: d.Terminal}, s.lang)
 	default:
-		err = writeReportText(w, r)
+		err = writeReportText(w, r, s.lang)
 	}
 	if err == nil && file != nil {
 		err = file.commit()
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian report: %v\n", err)
+		if file != nil {
+			s.warn(s.t(app.MsgCLIReportCannotWrite, *out), err)
+		} else {
+			s.warn(explain(err, s.lang), err)
+		}
 		if closed {
-			fmt.Fprintf(stderr, "lingqian report: the day is closed all the same: Z report %d is kept; write it again with --z --number %d\n", r.Number, r.Number)
+			s.warn(s.t(app.MsgCLIReportClosedAnyway, r.Number, r.Number), nil)
 		}
 		return exitError
 	}
 	if file != nil {
-		name := "X report"
-		if r.Kind == "Z" {
-			name = fmt.Sprintf("Z report no. %d", r.Number)
-		}
-		fmt.Fprintf(stdout, "%s written to %s\n", name, *out)
+		s.say(app.MsgCLIReportWritten, reportName(r, s.lang), *out)
 	}
 	return 0
+}
+
+// reportName is "X report" or "Z report no. N".
+func reportName(r app.Report, lang string) string {
+	if r.Kind == "Z" {
+		return app.MsgReportZTitle.Textf(lang, r.Number)
+	}
+	return app.MsgCLIReportXName.Text(lang)
 }
 
 // atomicFile is a file written beside its final name and renamed over it
@@ -139,7 +139,7 @@ type atomicFile struct {
 func createAtomic(name string) (*atomicFile, error) {
 	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.tmp")
 	if err != nil {
-		return nil, fmt.Errorf("cannot write %s: %w", name, err)
+		return nil, fmt.Errorf("creating a file beside %s: %w", name, err)
 	}
 	return &atomicFile{File: f, name: name}, nil
 }
@@ -171,29 +171,30 @@ func (a *atomicFile) discard() {
 	}
 }
 
-func writeReportText(w io.Writer, r app.Report) error {
+func writeReportText(w io.Writer, r app.Report, lang string) error {
 	b := &bytes.Buffer{}
-	title := "X report (the day so far)"
+	title := app.MsgXReport.Text(lang)
 	if r.Kind == "Z" {
-		title = fmt.Sprintf("Z report no. %d", r.Number)
+		title = app.MsgReportZTitle.Textf(lang, r.Number)
 	}
-	fmt.Fprintf(b, "%s\nterminal %s  merchant %s  made %s\nentries %d to %d\n\n", title, r.Terminal, r.Merchant,
-		r.Made.Format("2006-01-02 15:04:05"), r.FirstSeq, r.LastSeq)
+	fmt.Fprintf(b, "%s\n%s\n%s\n\n", title,
+		app.MsgCLIReportHeader.Textf(lang, r.Terminal, r.Merchant, r.Made.Format("2006-01-02 15:04:05")),
+		app.MsgCLIReportEntries.Textf(lang, r.FirstSeq, r.LastSeq))
 	for _, row := range []struct {
-		name string
-		t    app.Totals
+		state string
+		t     app.Totals
 	}{{"posted", r.Posted}, {"pending", r.Pending}, {"rejected", r.Rejected}, {"voided", r.Voided}} {
-		fmt.Fprintf(b, "%-10s %6d  %14s\n", row.name, row.t.Count, app.FormatMoney(row.t.Amount))
+		fmt.Fprintf(b, "%s %6d  %14s\n", pad(stateText(row.state, lang), 10), row.t.Count, app.FormatMoney(row.t.Amount))
 	}
 	if len(r.ByCashier) > 0 {
-		fmt.Fprintln(b, "\nby cashier")
+		fmt.Fprintf(b, "\n%s\n", app.MsgCLIReportByCashier.Text(lang))
 		for _, id := range sortedKeys(r.ByCashier) {
 			t := r.ByCashier[id]
-			fmt.Fprintf(b, "  %-16s %6d  %14s\n", id, t.Count, app.FormatMoney(t.Amount))
+			fmt.Fprintf(b, "  %s %6d  %14s\n", pad(id, 16), t.Count, app.FormatMoney(t.Amount))
 		}
 	}
 	if len(r.Hash) > 0 {
-		fmt.Fprintf(b, "\nseal %s\n", hex.EncodeToString(r.Hash))
+		fmt.Fprintf(b, "\n%s\n", app.MsgCLIReportSeal.Textf(lang, hex.EncodeToString(r.Hash)))
 	}
 	_, err := w.Write(b.Bytes())
 	return err

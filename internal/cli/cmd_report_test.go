@@ -16,16 +16,16 @@ func TestReport_PDFToAFile(t *testing.T) {
 	seedJournal(t, dir, 3)
 	out := filepath.Join(t.TempDir(), "x.pdf")
 
-	for _, tc := range []struct{ lang, pending, page string }{
-		{"en", "pending 3 6.00", "Page 1 of 1"},
-		{"zh-Hans", "待入账 3 6.00", "第 1 页，共 1 页"},
+	for _, tc := range []struct{ lang, pending, page, written string }{
+		{"en", "pending 3 6.00", "Page 1 of 1", "X report written to "},
+		{"zh-Hans", "待入账 3 6.00", "第 1 页，共 1 页", "X 报表已写入 "},
 	} {
 		// When the X report is written as a PDF
 		code, stdout, errs := runCLI(t, "", "report", "--data", dir, "--x", "--format", "pdf", "--out", out, "--lang", tc.lang)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", tc.lang, code, errs)
 		}
-		if !strings.Contains(stdout, "written to "+out) {
+		if !strings.Contains(stdout, tc.written+out) {
 			t.Errorf("says %q", stdout)
 		}
 		// Then the file reads back with the totals, the cashier and the page number, and nothing is left beside it

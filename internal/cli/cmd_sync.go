@@ -43,42 +43,42 @@ type syncJSON struct {
 // syncCmd forwards the journal to the bank and reconciles: once, or
 // until interrupted.
 func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	s := newSpeaker("lingqian sync", args, stdout, stderr)
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "", "the desk's data folder")
 	once := fs.Bool("once", false, "forward, reconcile and refresh once, then exit")
 	asJSON := fs.Bool("json", false, "print each pass's summary as JSON")
 	interval := fs.Duration("interval", desksync.DefaultInterval, "without --once: how often to forward and reconcile")
 	retries := fs.Int("retries", desksync.DefaultRetries, "how often a request the bank could not serve is tried again")
 	timeout := fs.Duration("timeout", 0, "with --once: give up after this long (0: when the retries are spent)")
-	if err := fs.Parse(args); err != nil {
-		return exitError
-	}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "lingqian sync: %v\n", err)
+	langFlag(fs)
+	if !s.parse(fs, args) {
 		return exitError
 	}
 	if fs.NArg() > 0 {
-		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+		return s.refuse(app.MsgCLIUnexpected, fs.Args())
 	}
-	d, err := desk.Open(ctx, *dataDir)
+	d, err := s.openDesk(ctx, *dataDir)
 	if err != nil {
-		return fail(err)
+		return exitError
 	}
 	defer d.Close()
 	if *retries == 0 {
 		*retries = -1 // Config reads 0 as "the default"
 	}
 	client, err := d.BankClient(*retries)
+	if err != nil && !d.Enrolled(ctx) {
+		return s.fail(s.t(app.MsgCLINotEnrolled), err)
+	}
 	if err != nil {
-		return fail(err)
+		return s.failErr(err)
 	}
 	f := desksync.NewForwarder(client, d.DB, desksync.Options{Dir: d.Dir, Interval: *interval})
 	tty := false
 	if file, ok := stdout.(*os.File); ok && isTerminal(file) {
 		tty = true
 	}
-	out := syncPrinter{d: d, stdout: stdout, stderr: stderr, json: *asJSON, tty: tty, bank: client.BaseURL()}
+	out := syncPrinter{d: d, speaker: s, json: *asJSON, tty: tty, bank: client.BaseURL()}
 
 	if *once {
 		if *timeout > 0 {
@@ -177,7 +177,9 @@ func exitCode(ctx context.Context, ev *desksync.Event) int {
 	return code
 }
 
-// explainBank words the bank client's errors for a shop owner.
+// explainBank words the bank client's errors for the "errors" of
+// `sync --json`: in English, the same for every run, for scripts.
+// bankSentence says them to a person.
 func explainBank(err error, bankURL string) error {
 	var api *desksync.APIError
 	var unknownCA x509.UnknownAuthorityError
@@ -200,11 +202,11 @@ func explainBank(err error, bankURL string) error {
 
 // syncPrinter shows passes to a person, or as JSON to a script.
 type syncPrinter struct {
-	d              *desk.Desk
-	stdout, stderr io.Writer
-	json, tty      bool
-	bank           string
-	shown          bool // a progress line is on the screen
+	d *desk.Desk
+	*speaker
+	json, tty bool
+	bank      string
+	shown     bool // a progress line is on the screen
 }
 
 // progress redraws the progress line; only on a terminal.
@@ -216,7 +218,7 @@ func (p *syncPrinter) progress(ev desksync.Event) {
 	posted := pr.ByState[app.StatePosted]
 	posted.Count += pr.ByState[app.StateDuplicate].Count
 	posted.Amount += pr.ByState[app.StateDuplicate].Amount
-	fmt.Fprintf(p.stdout, "\r\033[Kforwarding: %d sent, %d posted (%s), %d rejected", pr.Sent, posted.Count, app.FormatMoney(posted.Amount), pr.Rejected)
+	fmt.Fprint(p.stdout, "\r\033[K"+p.t(app.MsgCLISyncProgress, pr.Sent, posted.Count, app.FormatMoney(posted.Amount), pr.Rejected))
 	p.shown = true
 }
 
@@ -237,9 +239,11 @@ func (p *syncPrinter) pass(ctx context.Context, ev desksync.Event, always bool) 
 		s.Reconciled, s.Posted, s.Pending, s.Rejected = true, r.Bank.Posted, r.Bank.Pending, r.Bank.Rejected
 		s.Differences, s.SinceSeq, s.Through, s.Desk = r.Differences, r.SinceSeq, r.Through, &r.Desk
 	}
+	var errs []error
 	for _, err := range []error{ev.ForwardErr, ev.ReconcileErr, ev.RefreshErr} {
 		if err != nil {
 			s.Errors = append(s.Errors, explainBank(err, p.bank).Error())
+			errs = append(errs, err)
 		}
 	}
 	quiet := s.Sent == 0 && len(s.Differences) == 0 && len(s.Errors) == 0 && (ev.Report == nil || ev.Report.Updated == 0)
@@ -254,14 +258,15 @@ func (p *syncPrinter) pass(ctx context.Context, ev desksync.Event, always bool) 
 	} else {
 		p.text(ev, s, !always)
 	}
-	for _, e := range s.Errors {
-		fmt.Fprintf(p.stderr, "lingqian sync: %s\n", e)
+	for _, err := range errs {
+		p.warn(bankSentence(err, p.bank, p.lang), err)
 	}
 	if !ev.Delivered {
 		// The run's context may be spent (--timeout); the journal is local.
-		if pend, err := p.d.DB.Pending(context.WithoutCancel(ctx)); err == nil && pend.Count > 0 {
-			fmt.Fprintf(p.stderr, "lingqian sync: %d sales (%s) are not yet posted; they stay in the journal and go with the next sync\n",
-				pend.Count, app.FormatMoney(pend.Amount))
+		if pend, err := p.d.DB.Pending(context.WithoutCancel(ctx)); err == nil && pend.Count == 1 {
+			p.warn(p.t(app.MsgCLISyncNotPosted1, app.FormatMoney(pend.Amount)), nil)
+		} else if err == nil && pend.Count > 1 {
+			p.warn(p.t(app.MsgCLISyncNotPosted, pend.Count, app.FormatMoney(pend.Amount)), nil)
 		}
 	}
 }
@@ -271,52 +276,43 @@ func (p *syncPrinter) text(ev desksync.Event, s syncJSON, stamp bool) {
 	if stamp { // a background pass: say when
 		fmt.Fprintf(w, "%s ", ev.At.Format(time.TimeOnly))
 	}
-	fmt.Fprintf(w, "sent %d messages to %s: %d accepted, %d the bank had already, %d rejected\n",
-		s.Sent, p.bank, s.Accepted, s.Duplicate, ev.Progress.Rejected)
+	p.say(app.MsgCLISyncSent, s.Sent, p.bank, s.Accepted, s.Duplicate, ev.Progress.Rejected)
 	if r := ev.Report; r != nil {
-		tot := func(name string, t app.Totals) string {
-			return fmt.Sprintf("%s %d (%s)", name, t.Count, app.FormatMoney(t.Amount))
+		tot := func(state string, t app.Totals) string {
+			return p.t(app.MsgCLISyncTotal, stateText(state, p.lang), t.Count, app.FormatMoney(t.Amount))
 		}
-		fmt.Fprintf(w, "bank: %s, %s, %s\n", tot("posted", r.Bank.Posted), tot("pending", r.Bank.Pending), tot("rejected", r.Bank.Rejected))
-		fmt.Fprintf(w, "desk: %s, %s, %s (entries after %d)\n", tot("posted", r.Desk.Posted), tot("pending", r.Desk.Pending), tot("rejected", r.Desk.Rejected), r.SinceSeq)
+		p.say(app.MsgCLISyncBank, tot("posted", r.Bank.Posted), tot("pending", r.Bank.Pending), tot("rejected", r.Bank.Rejected))
+		p.say(app.MsgCLISyncDesk, tot("posted", r.Desk.Posted), tot("pending", r.Desk.Pending), tot("rejected", r.Desk.Rejected), r.SinceSeq)
 		if len(r.Differences) == 0 {
-			fmt.Fprintln(w, "desk and bank agree")
+			p.say(app.MsgCLISyncAgree)
 		}
 		for _, d := range r.Differences {
-			fmt.Fprintf(w, "  entry %d: %s\n", d.Seq, describe(d))
+			p.say(app.MsgCLISyncEntry, d.Seq, describe(d, p.lang))
 		}
 	}
 	if ev.Hotlist != nil {
-		fmt.Fprintf(w, "%d CA public keys; hotlist version %d (%s blocked)\n", ev.CAKeys, ev.Hotlist.Version, plural(len(ev.Hotlist.PANs), "wallet"))
+		p.say(app.MsgCLISyncKeys, ev.CAKeys, ev.Hotlist.Version, wallets(len(ev.Hotlist.PANs), p.lang))
 	}
 }
 
 // describe says a difference in a sentence.
-func describe(d desksync.Difference) string {
+func describe(d desksync.Difference, lang string) string {
 	m := func(v int64) string { return app.FormatMoney(app.Money(v)) }
 	switch d.Kind {
 	case desksync.DiffMissing:
-		return fmt.Sprintf("the desk holds it as %s, the bank does not list it (%s)", d.DeskState, m(d.DeskAmount))
+		return app.MsgCLIDiffMissing.Textf(lang, stateText(d.DeskState, lang), m(d.DeskAmount))
 	case desksync.DiffDuplicate:
-		return fmt.Sprintf("the bank lists it as a duplicate (%s)", m(d.BankAmount))
+		return app.MsgCLIDiffDuplicate.Textf(lang, m(d.BankAmount))
 	case desksync.DiffAmountMismatch:
-		return fmt.Sprintf("amounts differ: desk %s, bank %s", m(d.DeskAmount), m(d.BankAmount))
+		return app.MsgDiffAmount.Textf(lang, m(d.DeskAmount), m(d.BankAmount))
 	case desksync.DiffRejected:
-		return fmt.Sprintf("rejected by the bank: %s (%s)", d.Reason, m(d.BankAmount))
+		return app.MsgCLIDiffRejected.Textf(lang, d.Reason, m(d.BankAmount))
 	case desksync.DiffKeyMismatch:
-		return fmt.Sprintf("the bank holds another message under this number (key %s)", d.Key)
+		return app.MsgCLIDiffKeyMismatch.Textf(lang, d.Key)
 	case desksync.DiffUnknown:
-		return fmt.Sprintf("the bank lists a message the desk never sent (key %s, %s)", d.Key, m(d.BankAmount))
+		return app.MsgCLIDiffUnknown.Textf(lang, d.Key, m(d.BankAmount))
 	case desksync.DiffStateMismatch:
-		return fmt.Sprintf("the desk holds it as %s, the bank as %s", d.DeskState, d.BankState)
+		return app.MsgDiffState.Textf(lang, stateText(d.DeskState, lang), stateText(d.BankState, lang))
 	}
 	return d.Kind
-}
-
-// plural: "1 wallet", "2 wallets".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
