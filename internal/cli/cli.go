@@ -30,6 +30,12 @@ Usage:
   lingqian sync [--once] [--json]            forward sales to the bank and reconcile
                                              (exit 0 all sent, 1 bank unreachable, 2 error)
   lingqian readers                           list card readers
+  lingqian teller load --amount 100.00 [--reader NAME] --operator ID [--json]
+                                             load e-cash onto a tapped phone online (teller desk;
+                                             PIN on standard input; exit 0 loaded, 3 refused by the
+                                             bank or the phone, 4 an earlier load finished instead, 2 error)
+  lingqian teller unload|lookup|statement|hotlist|exceptions|reentry …
+                                             the teller's other work; lingqian teller for its flags
 Every command takes --data DIR, the desk's data folder.
 `
 
@@ -57,6 +63,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return enroll(ctx, args[1:], stdout, stderr)
 		case "sync":
 			return syncCmd(ctx, args[1:], stdout, stderr)
+		case "teller":
+			return teller(ctx, args[1:], stdin, stdout, stderr)
 		case "help":
 			fmt.Fprint(stdout, usage)
 			return 0
