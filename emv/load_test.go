@@ -3,6 +3,7 @@ package emv_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"lingqian/device"
@@ -58,7 +59,8 @@ func TestLoad_ThePhoneGetsExactlyTheAmount(t *testing.T) {
 	ctx := context.Background()
 
 	// When the desk asks it for an ARQC for 200.00
-	st, err := k.StartLoad(ctx, card, emv.Load{Amount: 20000, At: today})
+	var steps []emv.LoadStep
+	st, err := k.StartLoad(ctx, card, emv.Load{Amount: 20000, At: today, Progress: func(s emv.LoadStep) { steps = append(steps, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +85,12 @@ func TestLoad_ThePhoneGetsExactlyTheAmount(t *testing.T) {
 	}
 	if w.Balance() != 70000 || w.LastOnlineATC() != st.ATC {
 		t.Errorf("wallet balance %d, last online ATC %d (load ATC %d)", w.Balance(), w.LastOnlineATC(), st.ATC)
+	}
+	// And each step was announced as it began, through both halves
+	want := []emv.LoadStep{emv.StepSelect, emv.StepRead, emv.StepBalance, emv.StepARQC,
+		emv.StepIssuerAuth, emv.StepScript, emv.StepClose, emv.StepBalanceNext}
+	if !slices.Equal(steps, want) {
+		t.Errorf("steps %v, want %v", steps, want)
 	}
 }
 

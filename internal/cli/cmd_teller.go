@@ -100,8 +100,8 @@ func (r *tellerRun) parse(args []string) (int, bool) {
 		r.fs.PrintDefaults()
 		return 0, false
 	}
-	if *r.lang != app.English && *r.lang != app.SimplifiedChinese {
-		*r.lang = app.English
+	if !spoken(*r.lang) {
+		*r.lang = langAsked(args)
 		if err == nil {
 			err = fmt.Errorf("--lang %q: give en or zh-Hans", r.fs.Lookup("lang").Value)
 		}
@@ -205,10 +205,11 @@ func (r *tellerRun) fail(err error, code string) int {
 	if code == "bad_input" {
 		reason = err.Error()
 	}
-	fmt.Fprintf(r.stderr, "%s: %s\n", r.name, reason)
-	if !strings.Contains(reason, err.Error()) {
-		fmt.Fprintf(r.stderr, "  (%v)\n", err)
+	detail := err
+	if reason == err.Error() {
+		detail = nil
 	}
+	fmt.Fprintf(r.stderr, "%s: %s\n", r.name, withDetail(reason, detail))
 	if *r.asJSON {
 		outcome := "error"
 		if exit == tellerRefused {

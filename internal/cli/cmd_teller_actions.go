@@ -68,7 +68,7 @@ func tellerLoad(ctx context.Context, r *tellerRun, args []string) int {
 		}
 	}
 	if exit != tellerDone && exit != tellerFinished {
-		fmt.Fprintf(r.stderr, "%s: %s\n  (%v)\n", r.name, j.Reason, err)
+		fmt.Fprintf(r.stderr, "%s: %s\n", r.name, withDetail(j.Reason, err))
 	}
 	if *r.asJSON {
 		r.json(j)
