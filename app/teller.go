@@ -306,6 +306,9 @@ type UnloadResult struct {
 	Customer    string
 	Amount      Money
 	BankBalance Money // what the bank still owes on the wallet
+	// Settled is an unfinished load of the wallet this unload covers: the
+	// desk no longer returns it to the deposit at the phone's next tap.
+	Settled Money
 }
 
 // ReEntryResult is a lost-log re-entry sent to the bank.

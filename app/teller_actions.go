@@ -87,7 +87,19 @@ func (t *Teller) Unload(ctx context.Context, op Operator, pan, psn string, amoun
 		t.refused(ctx, op, what, err)
 		return res, fmt.Errorf("teller: %s: %w", what, err)
 	}
-	t.audit(ctx, op, AuditTellerUnload, fmt.Sprintf("%s; the bank holds %s on it", what, FormatMoney(res.BankBalance)))
+	detail := fmt.Sprintf("%s; the bank holds %s on it", what, FormatMoney(res.BankBalance))
+	// An unload of at least a load the phone never took settles it: the
+	// next tap must not give the same money back to the deposit again.
+	// (A load the bank never answered is left to the phone's next tap,
+	// which asks the bank what it did before anything is given back.)
+	if u, err := t.unfinished(ctx, w.PAN, w.PSN); err == nil && u != nil && !u.Unanswered && amount >= u.Amount {
+		if err := t.dropUnfinished(ctx, u, op.ID); err != nil {
+			return res, fmt.Errorf("teller: %s was done, but the unfinished load of %s could not be marked settled: %w", what, FormatMoney(u.Amount), err)
+		}
+		res.Settled = u.Amount
+		detail += fmt.Sprintf("; it settles the unfinished load of %s at ATC %d", FormatMoney(u.Amount), u.ATC)
+	}
+	t.audit(ctx, op, AuditTellerUnload, detail)
 	return res, nil
 }
 

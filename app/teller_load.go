@@ -117,22 +117,13 @@ func (t *Teller) settle(ctx context.Context, op Operator, u *UnfinishedLoad, r e
 	}
 	applied := false
 	if u.Unanswered {
-		// Ask again with the same key and body: the bank answers what it
-		// did, or does it now. The phone never saw an answer either way.
-		ans, err := t.Bank.Load(ctx, u.Key, *u.Request)
-		var refusal *BankError
-		switch {
-		case errors.As(err, &refusal) && !errors.Is(err, ErrBankUnavailable):
-			if err := t.dropUnfinished(ctx, u, op.ID); err != nil {
-				return fail(err)
-			}
-			t.audit(ctx, op, AuditTellerLoad, fmt.Sprintf("the unanswered load of %s onto %s/%s was not done by the bank: %v",
-				FormatMoney(u.Amount), MaskPAN(u.PAN), u.PSN, err))
-			return false, nil
-		case err != nil:
+		var err error
+		if u, err = t.askAgain(ctx, op, u); err != nil {
 			return fail(err)
 		}
-		u.Target, u.Unanswered = ans.Balance, false
+		if u == nil {
+			return false, nil // the bank never did it: nothing to finish
+		}
 	} else {
 		var known bool
 		applied, known = scriptTaken(u, r)
@@ -170,6 +161,32 @@ func (t *Teller) settle(ctx context.Context, op Operator, u *UnfinishedLoad, r e
 	t.audit(ctx, op, AuditTellerUnload, fmt.Sprintf("the load of %s onto %s/%s at ATC %d never reached the phone: returned to %s's deposit",
 		FormatMoney(u.Amount), MaskPAN(u.PAN), u.PSN, u.ATC, u.Customer))
 	return false, nil
+}
+
+// askAgain sends an unanswered load again under its key: the bank
+// answers what it did the first time, or does it now. The phone saw no
+// answer either way, so an approval is a load it never took; a refusal
+// means there is nothing to finish (nil).
+func (t *Teller) askAgain(ctx context.Context, op Operator, u *UnfinishedLoad) (*UnfinishedLoad, error) {
+	ans, err := t.Bank.Load(ctx, u.Key, *u.Request)
+	var refusal *BankError
+	switch {
+	case errors.As(err, &refusal) && !errors.Is(err, ErrBankUnavailable):
+		if err := t.dropUnfinished(ctx, u, op.ID); err != nil {
+			return u, err
+		}
+		t.audit(ctx, op, AuditTellerLoad, fmt.Sprintf("the unanswered load of %s onto %s/%s was not done by the bank: %v",
+			FormatMoney(u.Amount), MaskPAN(u.PAN), u.PSN, err))
+		return nil, nil
+	case err != nil:
+		return u, err
+	}
+	known := *u
+	known.Target, known.Unanswered, known.Request = ans.Balance, false, nil
+	if err := t.keepUnfinished(ctx, known); err != nil {
+		return u, err
+	}
+	return &known, nil
 }
 
 // scriptTaken says whether the phone, as read now, took the script of

@@ -406,3 +406,31 @@ func TestTeller_ExplainSaysEachFailureInBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+func TestTeller_AnUnloadAtTheBankSettlesAnUnfinishedLoad(t *testing.T) {
+	// Given a load the bank approved and the phone refused
+	ctx := context.Background()
+	b := newBranch(t)
+	w := b.bank.customer("alice", 100000, 50000)
+	b.on(w, device.Leave{})
+	b.bank.spoilARPC = true
+	if res, _ := b.teller.Load(ctx, teller, 20000, nil); res.Outcome != app.LoadUnfinished {
+		t.Fatalf("first tap %v", res.Outcome)
+	}
+
+	// When the teller gives it back to the deposit at the bank
+	un, err := b.teller.Unload(ctx, teller, w.PAN(), w.PSN(), 20000)
+	if err != nil || un.Settled != 20000 {
+		t.Fatalf("unload %+v, %v", un, err)
+	}
+
+	// Then the phone's next load gives nothing back twice
+	b.on(w, device.Leave{})
+	res, err := b.teller.Load(ctx, teller, 20000, nil)
+	if err != nil || res.Outcome != app.LoadDone || res.Returned != 0 {
+		t.Fatalf("next load %+v, %v", res, err)
+	}
+	if w.Balance() != 70000 || b.bank.deposit("alice") != 80000 || b.bank.known(w) != 70000 {
+		t.Errorf("phone %d, deposit %d, bank %d", w.Balance(), b.bank.deposit("alice"), b.bank.known(w))
+	}
+}
