@@ -101,7 +101,7 @@ func tellerUnload(ctx context.Context, r *tellerRun, args []string) int {
 	text := app.MsgTellerUnloaded.Textf(*r.lang, app.FormatMoney(res.Amount), res.Customer, app.FormatMoney(res.BankBalance))
 	if *r.asJSON {
 		r.json(map[string]any{"outcome": "unloaded", "reason": text, "pan": res.PAN, "psn": res.PSN, "customer": res.Customer,
-			"amount": int64(res.Amount), "bank_balance": int64(res.BankBalance), "currency": deskCurrency})
+			"amount": int64(res.Amount), "bank_balance": int64(res.BankBalance), "settled": int64(res.Settled), "currency": deskCurrency})
 	}
 	r.say("%s", text)
 	return tellerDone
