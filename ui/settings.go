@@ -37,6 +37,9 @@ type settingsScreen struct {
 	// loading: the choices are being set from the stored settings, not
 	// chosen by a person.
 	loading bool
+	// typed counts keys typed into the fields: settings read while the
+	// person has begun typing do not overwrite what they typed.
+	typed int
 
 	bank *bankSection
 	ops  *operatorsSection
@@ -51,7 +54,7 @@ func newSettings(d *Desk) *settingsScreen {
 	s := &settingsScreen{d: d}
 	entry := func(accept func(rune) bool) *keyEntry {
 		e := newKeyEntry(s.key)
-		e.accept, e.used = accept, d.touch
+		e.accept, e.used = accept, func() { d.touch(); s.typed++ }
 		return e
 	}
 	money := func(r rune) bool { return digit(r) || r == '.' }
@@ -259,6 +262,7 @@ func (s *settingsScreen) refresh() {
 	}
 	s.loading = false
 	s.refreshReaders()
+	typed := s.typed
 	background(func() (settingsView, error) {
 		ctx := context.Background()
 		var v settingsView
@@ -275,6 +279,9 @@ func (s *settingsScreen) refresh() {
 		if err != nil {
 			s.d.svc.Log("settings: %v", err)
 			s.message.SetText(app.ExplainSettings(err, s.d.lang))
+			return
+		}
+		if s.typed != typed {
 			return
 		}
 		s.idle.SetText(strconv.Itoa(int(v.idle / time.Minute)))
