@@ -38,6 +38,8 @@ type Services struct {
 	// merchant ids of an enrolment just made from the settings. Fyne
 	// goroutine, no sale running. nil: the window must be opened again.
 	AfterEnrol func() error
+	// Teller is teller mode (F5); nil on a desk without a bank.
+	Teller *app.Teller
 	// Unreachable says whether an error means the bank could not be reached.
 	Unreachable func(error) bool
 	// Print sends receipt lines to the OS's printer; nil when none is set up.
@@ -71,6 +73,7 @@ type Desk struct {
 	journal  *journalScreen
 	eod      *endOfDayScreen
 	settings *settingsScreen
+	teller   *tellerScreen
 	banner   *banner
 	tabs     *container.AppTabs
 	who      *widget.Label
@@ -108,13 +111,14 @@ func (d *Desk) build() {
 	d.journal = newJournal(d)
 	d.eod = newEndOfDay(d)
 	d.settings = newSettings(d)
+	d.teller = newTeller(d)
 	d.banner = newBanner(d)
 
 	d.tabs = container.NewAppTabs(
 		container.NewTabItem(d.t(app.MsgTabCheckout), d.checkout.content),
 		container.NewTabItem(d.t(app.MsgTabForwarding), d.journal.content),
 		container.NewTabItem(d.t(app.MsgTabEndOfDay), d.eod.content),
-		container.NewTabItem(d.t(app.MsgTabTeller), container.NewPadded(widget.NewLabelWithStyle(d.t(app.MsgTellerOnly), fyne.TextAlignLeading, fyne.TextStyle{}))),
+		container.NewTabItem(d.t(app.MsgTabTeller), d.teller.content),
 		container.NewTabItem(d.t(app.MsgTabSettings), d.settings.content),
 	)
 	d.tabs.OnSelected = func(*container.TabItem) { d.onTab() }
@@ -157,6 +161,9 @@ func (d *Desk) SignOut(why string) {
 	if d.checkout != nil {
 		d.checkout.cancel()
 	}
+	if d.teller != nil {
+		d.teller.cancel()
+	}
 	d.mu.Lock()
 	d.operator = nil
 	d.mu.Unlock()
@@ -170,7 +177,7 @@ func (d *Desk) CheckIdle(limit time.Duration) {
 	d.mu.Lock()
 	idle, in := time.Since(d.lastUsed), d.operator != nil
 	d.mu.Unlock()
-	if !in || limit <= 0 || idle < limit || (d.checkout != nil && d.checkout.busy()) {
+	if !in || limit <= 0 || idle < limit || (d.checkout != nil && d.checkout.busy()) || (d.teller != nil && d.teller.busy()) {
 		return
 	}
 	d.SignOut(d.tf(app.MsgIdleLocked, int(limit/time.Minute)))
@@ -202,6 +209,10 @@ func (d *Desk) key(ev *fyne.KeyEvent) bool {
 	if d.tabs.SelectedIndex() == 0 {
 		return d.checkout.key(ev)
 	}
+	if d.tabs.SelectedIndex() == 3 && ev.Name == fyne.KeyEscape {
+		d.teller.cancel()
+		return true
+	}
 	return false
 }
 
@@ -222,6 +233,8 @@ func (d *Desk) onTab() {
 		d.journal.refresh()
 	case 2:
 		d.eod.refresh()
+	case 3:
+		d.teller.refresh()
 	case 4:
 		d.settings.refresh()
 	}

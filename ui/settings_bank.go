@@ -121,7 +121,7 @@ func (b *bankSection) enrol() {
 	if op == nil || !op.Role.Can(app.RoleAdmin) || b.working || d.svc.Enrolment == nil {
 		return
 	}
-	if d.checkout != nil && d.checkout.busy() {
+	if (d.checkout != nil && d.checkout.busy()) || (d.teller != nil && d.teller.busy()) {
 		b.message.SetText(d.t(app.MsgSaleWaiting))
 		return
 	}
@@ -184,7 +184,7 @@ func (b *bankSection) run(op app.Operator, req app.EnrolRequest) {
 // desk was just enrolled as; false when the window must be opened again
 // for that. Fyne goroutine.
 func (d *Desk) reidentify() bool {
-	if d.svc.AfterEnrol == nil || (d.checkout != nil && d.checkout.busy()) {
+	if d.svc.AfterEnrol == nil || (d.checkout != nil && d.checkout.busy()) || (d.teller != nil && d.teller.busy()) {
 		return false
 	}
 	if err := d.svc.AfterEnrol(); err != nil {

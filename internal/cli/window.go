@@ -190,8 +190,20 @@ func services(ctx context.Context, d *desk.Desk, capk string, logger *log.Logger
 	}
 	svc.Export.Sales = svc.Sales
 	svc.Enrolment = &app.BankEnrolment{Enroller: d.Enroller(), Audit: d.DB}
-	svc.AfterEnrol = func() error { return d.Reidentify(co, svc.Reports, capk) }
-	return svc, closeReader, nil
+	teller, closeTeller, err := d.WindowTeller(ctx, settings, capk)
+	if err != nil {
+		closeReader()
+		return ui.Services{}, nil, err
+	}
+	svc.Teller = teller
+	svc.AfterEnrol = func() error {
+		if err := d.Reidentify(co, svc.Reports, capk); err != nil {
+			return err
+		}
+		teller.Terminal = d.Terminal
+		return nil
+	}
+	return svc, func() { closeTeller(); closeReader() }, nil
 }
 
 // forwardEvent says a forwarder's event in the desk's words.

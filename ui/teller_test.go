@@ -1,0 +1,227 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+
+	"lingqian/app"
+	"lingqian/bank"
+	"lingqian/bank/banktest"
+	"lingqian/device"
+	"lingqian/wallet"
+)
+
+// The teller every teller test signs in as.
+const teller, tellerPIN = "zhao.lei", "2468"
+
+// branch is a shop desk enrolled with the real bank on loopback as a
+// teller desk, with teller mode on the loopback reader, and a customer
+// alice whose phone the bank issued with 500.00 on it from her deposit of
+// 1000.00.
+type branch struct {
+	*shop
+	bank  *loopBank
+	phone *banktest.Client
+	w     *wallet.Card
+}
+
+func newBranch(t *testing.T, lang string) *branch {
+	t.Helper()
+	ctx := context.Background()
+	lb := startBank(t)
+	s := newShop(t, lang, app.Limits{})
+	admin := &app.Operator{ID: admin, Role: app.RoleAdmin}
+	if err := s.desk.svc.Staff.Add(ctx, admin, app.Operator{ID: teller, Name: "Zhao Lei", Role: app.RoleTeller}, tellerPIN); err != nil {
+		t.Fatal(err)
+	}
+	dk := s.deskFolder()
+	if _, _, err := dk.Enrol(ctx, lb.url, lb.b.PKI().CAPEM, lb.code("B001", true), false); err != nil {
+		t.Fatal(err)
+	}
+	tl, closeReader, err := dk.Teller(ctx, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeReader)
+	tl.Reader = loopbackReader{s.reader}
+	do(func() { s.desk.svc.Teller = tl })
+
+	if err := lb.b.AddCustomer(ctx, "alice", "s3cret-alice", 100000); err != nil {
+		t.Fatal(err)
+	}
+	phone := banktest.Login(t, lb.url, lb.b.PKI().CAPEM, "alice", "s3cret-alice")
+	return &branch{shop: s, bank: lb, phone: phone, w: phone.NewWallet(t, t.TempDir(), 50000)}
+}
+
+// tellerSignedIn signs the teller in and opens F5.
+func (b *branch) tellerSignedIn() *tellerScreen {
+	b.t.Helper()
+	b.signIn(teller, tellerPIN)
+	eventually(b.t, "signed in", func() bool { op := b.desk.Operator(); return op != nil && op.ID == teller })
+	b.press(fyne.KeyF5)
+	var ts *tellerScreen
+	do(func() { ts = b.desk.teller })
+	eventually(b.t, "teller mode open", func() bool { return ts.open && b.desk.Window.Canvas().Focused() == ts.load.amount })
+	return ts
+}
+
+// tellerPart shows part i of teller mode by keyboard.
+func (b *branch) tellerPart(ts *tellerScreen, i int) {
+	b.t.Helper()
+	for n := 0; n < 4 && ts.parts.SelectedIndex() != i; n++ {
+		b.press(fyne.KeyPageDown)
+	}
+	if ts.parts.SelectedIndex() != i {
+		b.t.Fatalf("part %d not shown", i)
+	}
+}
+
+func (b *branch) deposit() int64 {
+	b.t.Helper()
+	v, err := b.bank.b.Deposit(context.Background(), "alice")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return v
+}
+
+func TestTeller_ALoadAndAnUnloadAtTheBank(t *testing.T) {
+	// Given a teller at a teller desk, and alice's phone with 500.00
+	b := newBranch(t, app.English)
+	ts := b.tellerSignedIn()
+	if b.deposit() != 50000 {
+		t.Fatalf("deposit %d before", b.deposit())
+	}
+
+	// When the teller types 100.00 and Enter, and alice taps her phone
+	b.typeKeys("100.00")
+	b.press(fyne.KeyReturn)
+	eventually(t, "waiting for the phone", func() bool { return ts.busy() })
+	if h, _, _ := ts.load.Result(); h != "Present phone: load 100.00 CNY" {
+		t.Errorf("while waiting: %q", h)
+	}
+	shown := ts.shown
+	b.reader.Tap(b.w, device.Leave{})
+	eventually(t, "the load's result", func() bool { return ts.shown > shown })
+	b.reader.Remove()
+
+	// Then the screen says loaded, with the balance before and after, large
+	h, balances, reason := ts.load.Result()
+	if h != "LOADED  100.00" || balances != "Before 500.00   After 600.00" || reason != "Loaded 100.00 CNY. Balance on the phone: 500.00 → 600.00 CNY." {
+		t.Fatalf("result %q / %q / %q", h, balances, reason)
+	}
+	var steps string
+	do(func() { steps = ts.load.steps.Text })
+	for _, s := range []app.TellerStep{app.StepTap, app.StepBank, app.StepScript, app.StepDone} {
+		if !strings.Contains(steps, app.StepText(s, app.English)) {
+			t.Errorf("step %s not shown: %q", s, steps)
+		}
+	}
+	// And the phone holds 600.00, the deposit 400.00, and the desk's audit names the teller
+	if b.w.Balance() != 60000 || b.deposit() != 40000 {
+		t.Fatalf("phone %d, deposit %d", b.w.Balance(), b.deposit())
+	}
+	if !b.audited(teller, "loaded 100.00 onto wallet") {
+		t.Error("the load is not audited")
+	}
+
+	// When the teller looks the wallet up by its number
+	b.tellerPart(ts, 1)
+	b.typeKeys(b.w.PAN())
+	b.press(fyne.KeyReturn)
+	// Then the wallet and its statement, with the load, are shown
+	eventually(t, "wallet found", func() bool { return ts.wallet.found != nil && !ts.busy() })
+	var info, statement string
+	do(func() { info, statement = ts.wallet.info.Text, ts.wallet.statement.Text })
+	if !strings.Contains(info, "Wallet "+b.w.PAN()+"/"+b.w.PSN()+" of alice: active") || !strings.Contains(info, "The bank holds 600.00 CNY") {
+		t.Errorf("wallet shown as %q", info)
+	}
+	if !strings.Contains(statement, "load") || !strings.Contains(statement, "100.00") || !strings.Contains(statement, teller) {
+		t.Errorf("statement %q", statement)
+	}
+
+	// When the teller unloads 30.00 to alice's deposit and says yes with Enter
+	b.fill(ts.wallet.unloadAmount, "30.00")
+	b.press(fyne.KeyReturn)
+	eventually(t, "asked", func() bool { return b.modalSays("30.00 CNY of wallet " + b.w.PAN()) })
+	b.press(fyne.KeyReturn)
+
+	// Then the bank moved it to her deposit, and the screen says so
+	eventually(t, "unloaded", func() bool { return strings.HasPrefix(ts.wallet.message.Text, "Unloaded 30.00 CNY to alice's deposit") })
+	if b.deposit() != 43000 {
+		t.Errorf("deposit %d after the unload", b.deposit())
+	}
+	eventually(t, "the bank's balance again", func() bool { return strings.Contains(ts.wallet.info.Text, "The bank holds 570.00 CNY") })
+	if !b.audited(teller, "unload") {
+		t.Error("the unload is not audited")
+	}
+}
+
+func TestTeller_TheExceptionQueueResolvesAnItem(t *testing.T) {
+	ctx := context.Background()
+	// Given a phone that told the bank it holds more than its loads left it
+	b := newBranch(t, app.English)
+	var up bank.UploadResponse
+	if _, err := b.phone.Call(ctx, "POST", "/v1/wallet/uploads", banktest.NewKey("upload"), map[string]any{
+		"pan": b.w.PAN(), "psn": b.w.PSN(), "balance": 90000, "atc": b.w.ATC(), "records": []any{},
+	}, &up); err != nil {
+		t.Fatal(err)
+	}
+	ts := b.tellerSignedIn()
+
+	// When the teller opens the exception queue
+	b.tellerPart(ts, 2)
+	// Then the open item is listed
+	eventually(t, "listed", func() bool { return len(ts.exc.items) == 1 && !ts.busy() })
+	row := ts.exc.Rows()[0]
+	if !strings.Contains(row, "balance_mismatch") || !strings.Contains(row, b.w.PAN()) {
+		t.Fatalf("row %q", row)
+	}
+	id := ts.exc.items[0].ID
+
+	// When they choose it, type a note and press Enter
+	do(func() { ts.exc.list.Select(0) })
+	eventually(t, "note focused", func() bool { return b.desk.Window.Canvas().Focused() == ts.exc.note })
+	b.typeKeys("phone restored from a backup; checked with alice")
+	b.press(fyne.KeyReturn)
+
+	// Then it is resolved at the bank in the teller's name, and leaves the open queue
+	eventually(t, "resolved", func() bool { return ts.exc.message.Text == app.MsgTellerResolved.Textf(app.English, id) })
+	eventually(t, "queue empty", func() bool { return len(ts.exc.items) == 0 && !ts.busy() })
+	var x bank.Exception
+	if err := b.bank.b.Store().Read(ctx, func(tx bank.Tx) (err error) { x, err = tx.Exception(id); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if x.Resolved.By != teller || x.Resolved.Note != "phone restored from a backup; checked with alice" {
+		t.Errorf("resolution %+v", x.Resolved)
+	}
+	// And the resolved filter shows who resolved it
+	do(func() { ts.exc.filter.SetSelected(app.MsgTellerUIFilterResolved.Text(app.English)) })
+	eventually(t, "resolved listed", func() bool { return len(ts.exc.items) == 1 && !ts.busy() })
+	if row := ts.exc.Rows()[0]; !strings.Contains(row, "Resolved by "+teller) {
+		t.Errorf("resolved row %q", row)
+	}
+}
+
+func TestTeller_NotForACashierOrAShopDesk(t *testing.T) {
+	// Given a teller desk
+	b := newBranch(t, app.English)
+	// When a cashier opens F5, then it says why not
+	b.signedIn(cashier)
+	b.press(fyne.KeyF5)
+	eventually(t, "why", func() bool {
+		return !b.desk.teller.open && b.desk.teller.why.Text == "Teller mode needs an operator with the teller role; li.na is signed in as cashier."
+	})
+	// When the desk is a shop's, then a teller is told that instead
+	if err := b.db.SetSetting(context.Background(), "teller", "false", "test"); err != nil {
+		t.Fatal(err)
+	}
+	do(func() { b.desk.SignOut("") })
+	b.signIn(teller, tellerPIN)
+	eventually(t, "signed in", func() bool { return b.desk.Operator() != nil })
+	b.press(fyne.KeyF5)
+	eventually(t, "not a teller desk", func() bool { return b.desk.teller.why.Text == app.MsgTellerErrNotDesk.Text(app.English) })
+}
