@@ -35,6 +35,7 @@ const (
 	MsgEnrolDone               Message = "settings.enrolled"
 	MsgNotPulled               Message = "settings.not_pulled"
 	MsgRestartAfterEnrol       Message = "settings.restart"
+	MsgForwardAfterRestart     Message = "settings.forward_after_restart"
 	MsgReenrolTitle            Message = "settings.reenrol_title"
 	MsgReenrolConfirm          Message = "settings.reenrol_confirm"
 	MsgReenrolJournal          Message = "settings.reenrol_journal"

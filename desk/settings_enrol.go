@@ -168,11 +168,12 @@ func fingerprint(b []byte) string {
 	return s.String()
 }
 
-// Reidentify gives the window's checkout and reports the terminal and
-// merchant ids the desk has now, after an enrolment from the settings:
-// without it the window would record sales under the former ids until it
-// is opened again. The caller makes sure no sale is running.
-func (d *Desk) Reidentify(co *app.Checkout, eod *app.EndOfDay, capk string) error {
+// Reidentify gives the window's checkout, reports and teller mode the
+// terminal and merchant ids the desk has now, after an enrolment from the
+// settings: without it the window would record sales under the former
+// ids until it is opened again. The caller makes sure nothing runs on
+// them meanwhile; eod and t may be nil.
+func (d *Desk) Reidentify(capk string, co *app.Checkout, eod *app.EndOfDay, t *app.Teller) error {
 	keys, err := d.CAKeys(capk)
 	if err != nil {
 		return err
@@ -184,6 +185,9 @@ func (d *Desk) Reidentify(co *app.Checkout, eod *app.EndOfDay, capk string) erro
 	co.Kernel, co.Terminal, co.Merchant = k, d.Terminal, d.Merchant
 	if eod != nil {
 		eod.Terminal, eod.Merchant = d.Terminal, d.Merchant
+	}
+	if t != nil {
+		t.Kernel, t.Terminal = k, d.Terminal
 	}
 	return nil
 }

@@ -174,6 +174,9 @@ func (b *bankSection) run(op app.Operator, req app.EnrolRequest) {
 		}
 		if !d.reidentify() {
 			said = append(said, d.t(app.MsgRestartAfterEnrol))
+		} else if d.svc.Forwarding != nil && d.svc.Forwarding.Forwarder == nil {
+			// The window starts forwarding only for a desk enrolled when it opens.
+			said = append(said, d.t(app.MsgForwardAfterRestart))
 		}
 		b.message.SetText(strings.Join(said, " "))
 		d.RefreshBanner()

@@ -75,7 +75,7 @@ func (s *shop) deskFolder() *desk.Desk {
 	dk := &desk.Desk{Dir: filepath.Dir(s.db.Path()), DB: s.db, Terminal: "T0000001", Merchant: "M00000000000001", Name: "Test shop"}
 	do(func() {
 		s.desk.svc.Enrolment = &app.BankEnrolment{Enroller: dk.Enroller(), Audit: s.db}
-		s.desk.svc.AfterEnrol = func() error { return dk.Reidentify(s.desk.svc.Checkout, s.desk.svc.Reports, "") }
+		s.desk.svc.AfterEnrol = func() error { return dk.Reidentify("", s.desk.svc.Checkout, s.desk.svc.Reports, s.desk.svc.Teller) }
 	})
 	return dk
 }

@@ -196,13 +196,7 @@ func services(ctx context.Context, d *desk.Desk, capk string, logger *log.Logger
 		return ui.Services{}, nil, err
 	}
 	svc.Teller = teller
-	svc.AfterEnrol = func() error {
-		if err := d.Reidentify(co, svc.Reports, capk); err != nil {
-			return err
-		}
-		teller.Terminal = d.Terminal
-		return nil
-	}
+	svc.AfterEnrol = func() error { return d.Reidentify(capk, co, svc.Reports, teller) }
 	return svc, func() { closeTeller(); closeReader() }, nil
 }
 
