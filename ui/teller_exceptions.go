@@ -104,10 +104,16 @@ func (e *tellerExceptions) state() app.ExceptionState {
 func (e *tellerExceptions) refresh() {
 	d := e.t.d
 	state := e.state()
-	tellerRun(e.t, func(ctx context.Context, op app.Operator, _ func(app.TellerStep)) ([]app.BankException, error) {
-		return d.svc.Teller.Exceptions(ctx, op, state)
-	}, nil, func(items []app.BankException, err error) {
+	op := d.Operator()
+	if op == nil {
+		return
+	}
+	// A read, not a wait: the teller may move on to another part meanwhile.
+	background(func() ([]app.BankException, error) {
+		return d.svc.Teller.Exceptions(context.Background(), *op, state)
+	}, func(items []app.BankException, err error) {
 		if err != nil {
+			d.svc.Log("teller: exceptions: %v", err)
 			e.message.SetText(app.ExplainTeller(err, d.lang))
 			return
 		}

@@ -72,6 +72,7 @@ func (b *branch) tellerSignedIn() *tellerScreen {
 func (b *branch) tellerPart(ts *tellerScreen, i int) {
 	b.t.Helper()
 	for n := 0; n < 4 && ts.parts.SelectedIndex() != i; n++ {
+		eventually(b.t, "not busy", func() bool { return !ts.busy() })
 		b.press(fyne.KeyPageDown)
 	}
 	if ts.parts.SelectedIndex() != i {
@@ -175,7 +176,7 @@ func TestTeller_TheExceptionQueueResolvesAnItem(t *testing.T) {
 	// When the teller opens the exception queue
 	b.tellerPart(ts, 2)
 	// Then the open item is listed
-	eventually(t, "listed", func() bool { return len(ts.exc.items) == 1 && !ts.busy() })
+	eventually(t, "listed", func() bool { return len(ts.exc.items) == 1 })
 	row := ts.exc.Rows()[0]
 	if !strings.Contains(row, "balance_mismatch") || !strings.Contains(row, b.w.PAN()) {
 		t.Fatalf("row %q", row)
@@ -190,7 +191,7 @@ func TestTeller_TheExceptionQueueResolvesAnItem(t *testing.T) {
 
 	// Then it is resolved at the bank in the teller's name, and leaves the open queue
 	eventually(t, "resolved", func() bool { return ts.exc.message.Text == app.MsgTellerResolved.Textf(app.English, id) })
-	eventually(t, "queue empty", func() bool { return len(ts.exc.items) == 0 && !ts.busy() })
+	eventually(t, "queue empty", func() bool { return len(ts.exc.items) == 0 && !ts.busy() && ts.exc.empty.Visible() })
 	var x bank.Exception
 	if err := b.bank.b.Store().Read(ctx, func(tx bank.Tx) (err error) { x, err = tx.Exception(id); return err }); err != nil {
 		t.Fatal(err)
@@ -200,7 +201,7 @@ func TestTeller_TheExceptionQueueResolvesAnItem(t *testing.T) {
 	}
 	// And the resolved filter shows who resolved it
 	do(func() { ts.exc.filter.SetSelected(app.MsgTellerUIFilterResolved.Text(app.English)) })
-	eventually(t, "resolved listed", func() bool { return len(ts.exc.items) == 1 && !ts.busy() })
+	eventually(t, "resolved listed", func() bool { return len(ts.exc.items) == 1 })
 	if row := ts.exc.Rows()[0]; !strings.Contains(row, "Resolved by "+teller) {
 		t.Errorf("resolved row %q", row)
 	}
@@ -224,4 +225,46 @@ func TestTeller_NotForACashierOrAShopDesk(t *testing.T) {
 	eventually(t, "signed in", func() bool { return b.desk.Operator() != nil })
 	b.press(fyne.KeyF5)
 	eventually(t, "not a teller desk", func() bool { return b.desk.teller.why.Text == app.MsgTellerErrNotDesk.Text(app.English) })
+}
+
+func TestTeller_ReEntryAndHotlist(t *testing.T) {
+	// Given a teller, and alice's phone whose log the bank must take afresh
+	b := newBranch(t, app.English)
+	ts := b.tellerSignedIn()
+
+	// When the teller writes a note on the lost-log part, says yes, and alice taps
+	b.tellerPart(ts, 3)
+	b.typeKeys("phone reset by the customer; log lost")
+	b.press(fyne.KeyReturn)
+	eventually(t, "asked", func() bool { return b.modalSays(app.MsgTellerUIReEntryConfirm.Text(app.English)) })
+	shown := ts.shown
+	b.press(fyne.KeyReturn)
+	eventually(t, "waiting", func() bool { return ts.busy() })
+	b.reader.Tap(b.w, device.Leave{})
+	eventually(t, "re-entered", func() bool { return ts.shown > shown })
+	b.reader.Remove()
+	// Then the bank took the phone's balance, and the screen says so
+	if got := ts.reentry.message.Text; !strings.Contains(got, "re-entered at ATC") || !strings.Contains(got, "500.00") {
+		t.Fatalf("re-entry: %q", got)
+	}
+
+	// When the teller looks the wallet up by a tap and hotlists it with a reason
+	b.tellerPart(ts, 1)
+	b.tapKeyButton(app.MsgTellerUITapLookup.Text(app.English))
+	eventually(t, "waiting", func() bool { return ts.busy() })
+	b.reader.Tap(b.w, device.Leave{})
+	eventually(t, "found", func() bool { return ts.wallet.found != nil && !ts.busy() })
+	b.reader.Remove()
+	if !strings.Contains(ts.wallet.info.Text, "The phone shows 500.00 CNY now") {
+		t.Errorf("tapped wallet shown as %q", ts.wallet.info.Text)
+	}
+	b.fill(ts.wallet.reason, "phone stolen, reported by alice")
+	b.press(fyne.KeyReturn)
+	eventually(t, "asked", func() bool { return b.modalSays(app.MsgTellerUIHotlistConfirm.Text(app.English)) })
+	b.press(fyne.KeyReturn)
+	// Then it is hotlisted at the bank, and shown so
+	eventually(t, "hotlisted", func() bool { return strings.Contains(ts.wallet.info.Text, ": hotlisted") })
+	if !strings.Contains(ts.wallet.message.Text, "is hotlisted") {
+		t.Errorf("message %q", ts.wallet.message.Text)
+	}
 }
