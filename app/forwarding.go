@@ -77,15 +77,30 @@ func (f *Forwarding) Apply(ev ForwardEvent) {
 	}
 }
 
+// Use starts forwarding through fw: for a desk enrolled while the window
+// is open.
+func (f *Forwarding) Use(fw Forwarder) {
+	f.mu.Lock()
+	f.Forwarder = fw
+	f.mu.Unlock()
+}
+
+func (f *Forwarding) forwarder() Forwarder {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Forwarder
+}
+
 // ForwardNow starts a pass; it says false when the desk has no bank.
 func (f *Forwarding) ForwardNow() bool {
-	if f.Forwarder == nil {
+	fw := f.forwarder()
+	if fw == nil {
 		return false
 	}
 	f.mu.Lock()
 	f.state.Busy, f.state.Sent, f.state.Posted = true, 0, 0
 	f.mu.Unlock()
-	f.Forwarder.ForwardNow()
+	fw.ForwardNow()
 	return true
 }
 
@@ -93,8 +108,8 @@ func (f *Forwarding) ForwardNow() bool {
 func (f *Forwarding) Banner(ctx context.Context) (Banner, error) {
 	f.mu.Lock()
 	b := f.state
-	f.mu.Unlock()
 	b.Enrolled = f.Forwarder != nil
+	f.mu.Unlock()
 	var err error
 	if b.Pending, err = f.Journal.Pending(ctx); err != nil {
 		return b, err

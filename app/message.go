@@ -91,6 +91,8 @@ func Explain(err error, lang string) string {
 		return MsgNoPhone.Text(lang)
 	case errors.Is(err, ErrNoReader):
 		return MsgNoReader.Text(lang)
+	case errors.Is(err, ErrNotEnrolled):
+		return MsgNoBank.Text(lang)
 	}
 	return MsgSomethingWrong.Text(lang)
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -32,6 +33,9 @@ type Reconciliation struct {
 
 // Agree says whether the two sides hold the same totals and no difference.
 func (r Reconciliation) Agree() bool { return r.Desk == r.Bank && len(r.Differences) == 0 }
+
+// ErrNotEnrolled says the desk has no bank to ask yet.
+var ErrNotEnrolled = errors.New("the desk is not enrolled with a bank")
 
 // Reconciler asks the bank how the desk's messages stand.
 type Reconciler interface {

@@ -36,6 +36,9 @@ func (d *Desk) rebuild() {
 	if d.checkout != nil {
 		d.checkout.cancel()
 	}
+	if d.teller != nil {
+		d.teller.cancel()
+	}
 	d.main = nil
 	d.signIn = newSignIn(d)
 	op := d.Operator()

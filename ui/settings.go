@@ -29,6 +29,7 @@ type settingsScreen struct {
 	sections *container.AppTabs
 
 	language *keySelect
+	theme    *keySelect
 	reader   *keySelect
 	idle     *keyEntry
 	limits   [4]*keyEntry // one purchase, amount pending, sales pending, hours the oldest waits
@@ -66,6 +67,7 @@ func newSettings(d *Desk) *settingsScreen {
 	}
 	s.language = newKeySelect(names, s.key)
 	s.language.OnChanged = func(string) { d.touch(); s.chooseLanguage() }
+	s.theme = s.newThemeSelect()
 	s.reader = newKeySelect(nil, s.key)
 	s.saveB = newKeyButton(d.t(app.MsgSave), func() { d.touch(); s.save() }, s.key)
 	s.saveB.Importance = widget.HighImportance
@@ -73,7 +75,8 @@ func newSettings(d *Desk) *settingsScreen {
 	s.message.Wrapping = fyne.TextWrapWord
 
 	limitNames := []app.Message{app.MsgLimitPerPurchaseField, app.MsgLimitPendingAmountField, app.MsgLimitPendingCountField, app.MsgLimitOldestField}
-	form := widget.NewForm(widget.NewFormItem(d.t(app.MsgLanguage), s.language), widget.NewFormItem(d.t(app.MsgReaderChoice), s.reader),
+	form := widget.NewForm(widget.NewFormItem(d.t(app.MsgLanguage), s.language), widget.NewFormItem(d.t(app.MsgTheme), s.theme),
+		widget.NewFormItem(d.t(app.MsgReaderChoice), s.reader),
 		widget.NewFormItem(d.t(app.MsgSettingsIdle), s.idle),
 		widget.NewFormItem("", widget.NewLabelWithStyle(d.t(app.MsgLimitsTitle), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})))
 	for i, e := range s.limits {
@@ -133,7 +136,7 @@ func (s *settingsScreen) focus() {
 	var fields []fyne.Focusable
 	switch s.sections.SelectedIndex() {
 	case 0:
-		fields = []fyne.Focusable{s.language, s.reader, s.idle, s.limits[0]}
+		fields = []fyne.Focusable{s.language, s.theme, s.reader, s.idle, s.limits[0]}
 	case 1:
 		fields = []fyne.Focusable{s.bank.url}
 	case 2:
@@ -261,6 +264,7 @@ func (s *settingsScreen) refresh() {
 		}
 	}
 	s.loading = false
+	s.showTheme()
 	s.refreshReaders()
 	typed := s.typed
 	background(func() (settingsView, error) {

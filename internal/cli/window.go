@@ -68,30 +68,15 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitError
 	}
 	defer closeSvc()
-	// The language chosen in the settings, unless --lang asks for another.
-	langGiven := false
-	fs.Visit(func(f *flag.Flag) { langGiven = langGiven || f.Name == "lang" })
-	if saved, err := svc.Settings.Language(ctx); err == nil && saved != "" && !langGiven {
-		*lang = saved
-	}
 	if *demoPhone != "" {
 		svc.DemoTap = demoTap(*demoPhone, *demoVPCD)
 	}
 
 	a := fyneapp.NewWithID("cn.lingqian.desk")
-	var window *ui.Desk
-	var forwarder *desksync.Forwarder
-	if d.Enrolled(ctx) {
-		client, err := d.BankClient(desksync.DefaultRetries)
-		if err != nil {
-			logger.Printf("forwarding off: %v", err)
-		} else {
-			forwarder = desksync.NewForwarder(client, d.DB, desksync.Options{Dir: d.Dir, Interval: forwardEvery, OnHotlist: d.UseHotlist})
-			svc.Forwarding.Forwarder = forwarder
-			svc.Reconciler = d.Reconciler(client)
-			svc.AfterSale = func() { time.AfterFunc(voidWindow, forwarder.Notify) }
-		}
-	}
+	link := &bankLink{ctx: ctx, d: d, svc: &svc, logger: logger}
+	svc.Reconciler, svc.AfterSale = link, link.afterSale
+	reidentify := svc.AfterEnrol
+	svc.AfterEnrol = func() error { return link.enrolled(reidentify) }
 	// The flags first, then what the desk's settings chose, then the
 	// session's locale and the desktop's theme.
 	given := map[string]bool{}
@@ -110,32 +95,12 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 			*theme = t
 		}
 	}
-	window = ui.NewDesk(a, svc, *lang)
+	window := ui.NewDesk(a, svc, *lang)
 	if *theme != "" {
 		window.SetTheme(*theme)
 	}
 
-	if forwarder != nil {
-		go func() {
-			if err := forwarder.Run(ctx); err != nil && ctx.Err() == nil {
-				logger.Printf("forwarder stopped: %v", err)
-			}
-		}()
-		go func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case ev := <-forwarder.Events():
-					svc.Forwarding.Apply(forwardEvent(ev))
-					if err := ev.Err(); err != nil && ev.Kind == desksync.EventPass {
-						logger.Printf("forwarding: %v", err)
-					}
-					fyne.Do(window.SalesChanged)
-				}
-			}
-		}()
-	}
+	link.start(window)
 	watch := device.NewPCSC()
 	defer watch.Close()
 	go func() {
