@@ -287,6 +287,10 @@ func (l *tellerLoad) start() {
 	}, func(res app.LoadResult, err error) {
 		l.loadB.Show()
 		l.cancelB.Hide()
+		if res.PAN != "" {
+			d.svc.Log("teller: load %s asked, %s: %s on %s, phone %s → %s", app.FormatMoney(amount), res.Outcome,
+				app.FormatMoney(res.Amount), app.MaskPAN(res.PAN), app.FormatMoney(res.BalanceBefore), app.FormatMoney(res.BalanceAfter))
+		}
 		l.show(res, err)
 	})
 	if !started {
