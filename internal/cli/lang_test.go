@@ -149,6 +149,20 @@ var langCases = []struct {
 	{"a journal enrolled again", []string{"enroll"}, func(w langWorld) []string {
 		return []string{"--data", w.lone, "--bank", w.bank.URL, "--ca", w.ca, "--code", "C-2"}
 	}, "", 2, "the journal already holds 1 entry under this desk's present terminal id"},
+	{"an operator's role changed", []string{"operator", "role"}, func(w langWorld) []string {
+		return []string{"--data", w.dir, "--id", "wang.wei", "--role", "cashier", "--by", "boss"}
+	}, "9876\n", 0, "operator wang.wei is now cashier (was supervisor)"},
+	{"an operator locked", []string{"operator", "lock"}, func(w langWorld) []string { return []string{"--data", w.dir, "--id", "wang.wei", "--by", "boss"} },
+		"9876\n", 0, "operator wang.wei locked: they cannot sign in until an admin unlocks them or sets a new PIN"},
+	{"the operators listed, one locked", []string{"operator", "list"}, func(w langWorld) []string { return []string{"--data", w.dir} },
+		"", 0, "boss      Zhang  admin    active\nwang.wei  Wang   cashier  locked\n"},
+	{"an admin locking themselves", []string{"operator", "lock"}, func(w langWorld) []string { return []string{"--data", w.dir, "--id", "boss", "--by", "boss"} },
+		"9876\n", 2, "an admin cannot lock themselves or give up their own admin role: another admin must do it"},
+	{"a role the desk does not have", []string{"operator", "role"}, func(w langWorld) []string {
+		return []string{"--data", w.dir, "--id", "wang.wei", "--role", "chief", "--by", "boss"}
+	}, "", 2, `role "chief": use cashier, supervisor, teller or admin`},
+	{"an operator unlocked", []string{"operator", "unlock"}, func(w langWorld) []string { return []string{"--data", w.dir, "--id", "wang.wei", "--by", "boss"} },
+		"9876\n", 0, "operator wang.wei unlocked: they sign in with the PIN they have"},
 }
 
 func TestCommands_SpeakThePersonsLanguage(t *testing.T) {
