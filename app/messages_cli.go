@@ -44,6 +44,8 @@ const (
 	MsgCLIVoidDone    Message = "cli.void.done"
 	MsgCLIVoidNoEntry Message = "cli.void.no_entry"
 
+	MsgCLIFlagsOf Message = "cli.flags_of"
+
 	MsgCLIJournalUsage  Message = "cli.journal.usage"
 	MsgCLIJournalBroken Message = "cli.journal.broken"
 	MsgCLIJournalIntact Message = "cli.journal.intact"
@@ -108,4 +110,29 @@ const (
 	MsgCLIDiffRejected    Message = "cli.sync.diff.rejected"
 	MsgCLIDiffKeyMismatch Message = "cli.sync.diff.key"
 	MsgCLIDiffUnknown     Message = "cli.sync.diff.unknown"
+)
+
+// The usage `lingqian help` prints: what each command does. What is typed
+// (commands, flags, DIR, FILE, ID) stays in the program, the same in every
+// language; a text with line breaks continues under its first line.
+const (
+	MsgCLIUsageTitle          Message = "cli.usage.title"
+	MsgCLIUsageHeading        Message = "cli.usage.heading"
+	MsgCLIUsageWindow         Message = "cli.usage.window"
+	MsgCLIUsageCharge         Message = "cli.usage.charge"
+	MsgCLIUsageVoid           Message = "cli.usage.void"
+	MsgCLIUsageReport         Message = "cli.usage.report"
+	MsgCLIUsageOperatorAdd    Message = "cli.usage.operator_add"
+	MsgCLIUsageOperatorList   Message = "cli.usage.operator_list"
+	MsgCLIUsageOperatorPasswd Message = "cli.usage.operator_passwd"
+	MsgCLIUsageOperatorRole   Message = "cli.usage.operator_role"
+	MsgCLIUsageOperatorLock   Message = "cli.usage.operator_lock"
+	MsgCLIUsageJournal        Message = "cli.usage.journal"
+	MsgCLIUsageEnroll         Message = "cli.usage.enroll"
+	MsgCLIUsageSync           Message = "cli.usage.sync"
+	MsgCLIUsageReaders        Message = "cli.usage.readers"
+	MsgCLIUsageTellerLoad     Message = "cli.usage.teller_load"
+	MsgCLIUsageTellerOther    Message = "cli.usage.teller_other"
+	MsgCLIUsageHelp           Message = "cli.usage.help"
+	MsgCLIUsageFooter         Message = "cli.usage.footer"
 )

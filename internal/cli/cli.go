@@ -5,6 +5,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,30 +15,68 @@ import (
 	"lingqian/device"
 )
 
-const usage = `lingqian — offline e-cash desk
+// usageLines are the commands and subcommands as the usage lists them.
+// What a person types — commands, flags, DIR, FILE, ID — is the same in
+// every language; what it does is a message in theirs.
+var usageLines = []struct {
+	cmd   string
+	about app.Message
+}{
+	{"lingqian [--data DIR] [--capk FILE] [--lang en|zh-Hans] [--theme light|dark|system]", app.MsgCLIUsageWindow},
+	{"lingqian charge --amount 12.50 [--reader NAME] [--capk FILE] [--json]", app.MsgCLIUsageCharge},
+	{"lingqian void --seq N --by SUPERVISOR --reason TEXT", app.MsgCLIUsageVoid},
+	{"lingqian report --x|--z [--number N] [--by SUPERVISOR] [--format text|csv|json|pdf] [--out FILE]", app.MsgCLIUsageReport},
+	{"lingqian operator add --id ID --name NAME --role cashier|supervisor|teller|admin [--by ADMIN]", app.MsgCLIUsageOperatorAdd},
+	{"lingqian operator list", app.MsgCLIUsageOperatorList},
+	{"lingqian operator passwd --id ID [--by ADMIN]", app.MsgCLIUsageOperatorPasswd},
+	{"lingqian operator role --id ID --role cashier|supervisor|teller|admin --by ADMIN", app.MsgCLIUsageOperatorRole},
+	{"lingqian operator lock|unlock --id ID --by ADMIN", app.MsgCLIUsageOperatorLock},
+	{"lingqian journal verify", app.MsgCLIUsageJournal},
+	{"lingqian enroll --bank URL --ca CA.pem --code CODE [--force]", app.MsgCLIUsageEnroll},
+	{"lingqian sync [--once] [--json]", app.MsgCLIUsageSync},
+	{"lingqian readers", app.MsgCLIUsageReaders},
+	{"lingqian teller load --amount 100.00 [--reader NAME] --operator ID [--json]", app.MsgCLIUsageTellerLoad},
+	{"lingqian teller unload|lookup|statement|hotlist|exceptions|reentry …", app.MsgCLIUsageTellerOther},
+	{"lingqian help", app.MsgCLIUsageHelp},
+}
 
-Usage:
-  lingqian [--data DIR] [--capk FILE] [--lang en|zh-Hans] [--theme light|dark|system]
-                                             open the desk's window
-  lingqian charge --amount 12.50 [--json]    one purchase, headless (exit 0 approved, 3 declined,
-                                             4 an earlier torn sale recovered, this one unpaid, 2 error)
-  lingqian void --seq N --by SUPERVISOR --reason TEXT
-  lingqian report --x|--z [--number N] [--format text|csv|json|pdf] [--out FILE] [--lang en|zh-Hans]
-  lingqian operator add|list|passwd
-  lingqian journal verify
-  lingqian enroll --bank URL --ca CA.pem --code CODE
-                                             enrol the desk with the bank
-  lingqian sync [--once] [--json]            forward sales to the bank and reconcile
-                                             (exit 0 all sent, 1 bank unreachable, 2 error)
-  lingqian readers                           list card readers
-  lingqian teller load --amount 100.00 [--reader NAME] --operator ID [--json]
-                                             load e-cash onto a tapped phone online (teller desk;
-                                             PIN on standard input; exit 0 loaded, 3 refused by the
-                                             bank or the phone, 4 an earlier load finished instead, 2 error)
-  lingqian teller unload|lookup|statement|hotlist|exceptions|reentry …
-                                             the teller's other work; lingqian teller for its flags
-Every command takes --data DIR, the desk's data folder.
-`
+// usageColumn is where what a command does begins; a longer command has
+// it on the lines below.
+const usageColumn = 45
+
+// usage is the usage text in lang, its columns counted as a terminal
+// shows them (a Chinese character takes two).
+func usage(lang string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lingqian — %s\n\n%s\n", app.MsgCLIUsageTitle.Text(lang), app.MsgCLIUsageHeading.Text(lang))
+	for _, u := range usageLines {
+		line := "  " + u.cmd
+		if width(line)+2 > usageColumn {
+			b.WriteString(line + "\n")
+			line = ""
+		}
+		for _, about := range strings.Split(u.about.Text(lang), "\n") {
+			b.WriteString(pad(line, usageColumn) + about + "\n")
+			line = ""
+		}
+	}
+	b.WriteString("\n" + app.MsgCLIUsageFooter.Text(lang) + "\n")
+	return b.String()
+}
+
+// helpAsked says whether the window's flags ask for help, as the flag
+// package reads -h and -help, before it would parse them.
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "--h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
 
 // Run runs the command line args and answers the exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -48,7 +87,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		case "readers":
-			return listReaders(ctx, stdout, stderr)
+			return listReaders(ctx, args[1:], stdout, stderr)
 		case "charge":
 			return charge(ctx, args[1:], stdin, stdout, stderr)
 		case "void":
@@ -66,25 +105,40 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		case "teller":
 			return teller(ctx, args[1:], stdin, stdout, stderr)
 		case "help":
-			fmt.Fprint(stdout, usage)
+			fmt.Fprint(stdout, usage(langAsked(args[1:])))
 			return 0
 		}
-		fmt.Fprintf(stderr, "lingqian: %s\n\n%s", app.MsgCLIUnknown.Textf(defaultLanguage(), args[0]), usage)
-		return 2
+		lang := langAsked(args[1:])
+		fmt.Fprintf(stderr, "lingqian: %s\n\n%s", app.MsgCLIUnknown.Textf(lang, args[0]), usage(lang))
+		return exitError
+	}
+	if helpAsked(args) {
+		fmt.Fprint(stdout, usage(langAsked(args)))
+		return 0
 	}
 	return openWindow(ctx, args, stderr)
 }
 
-func listReaders(ctx context.Context, stdout, stderr io.Writer) int {
+// listReaders lists the card readers pcscd has: the names scripts read on
+// standard output, what went wrong in the person's language.
+func listReaders(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	s := newSpeaker("lingqian readers", args, stdout, stderr)
+	fs := flag.NewFlagSet("readers", flag.ContinueOnError)
+	langFlag(fs)
+	if !s.parse(fs, args) {
+		return exitError
+	}
+	if fs.NArg() > 0 {
+		return s.refuse(app.MsgCLIUnexpected, fs.Args())
+	}
 	r := device.NewPCSC()
 	defer r.Close()
 	names, err := r.Readers(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian: %s\n", withDetail(explain(err, defaultLanguage()), err))
-		return 2
+		return s.failErr(err)
 	}
 	if len(names) == 0 {
-		fmt.Fprintln(stdout, app.MsgNoReader.Text(defaultLanguage()))
+		s.say(app.MsgNoReader)
 		return 0
 	}
 	for _, n := range names {

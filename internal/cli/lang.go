@@ -126,7 +126,7 @@ func (s *speaker) parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	fs.SetOutput(s.stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(s.stderr, "Usage of %s:\n", s.name)
+		fmt.Fprintln(s.stderr, s.t(app.MsgCLIFlagsOf, s.name))
 		fs.PrintDefaults()
 		return err
 	}
