@@ -26,21 +26,6 @@ const (
 	tellerFinished = 4
 )
 
-const tellerUsage = `Usage: lingqian teller COMMAND --operator ID [--data DIR] [--json] [--lang en|zh-Hans] …
-  load --amount 100.00 [--reader NAME] [--timeout 30s]
-                          load e-cash onto the phone tapped next, from the customer's deposit
-  unload --pan PAN [--psn NN] --amount A
-                          move a wallet's e-cash back to the customer's deposit, at the bank
-  lookup [--pan PAN]      a wallet as the bank knows it; without --pan, the phone tapped next
-  statement --pan PAN [--psn NN]
-                          the wallet's history at the bank, loads with their teller
-  hotlist --pan PAN --reason TEXT
-  exceptions [--state open|resolved|all] [--resolve ID --note TEXT]
-  reentry --note TEXT     read the phone's balance and ATC and restart its chain at the bank
-The operator's PIN is read from standard input. Exit 0 done, 3 refused by the bank or the phone,
-4 an earlier load finished instead of this one, 2 error (an unfinished load included).
-`
-
 // tellerRun is one teller command: its flags, its language and output.
 type tellerRun struct {
 	name           string
@@ -56,7 +41,8 @@ type tellerRun struct {
 
 func teller(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprint(stderr, tellerUsage)
+		lang := langAsked(args)
+		fmt.Fprint(stderr, tellerUsage(lang))
 		return tellerError
 	}
 	sub, args := args[0], args[1:]
@@ -67,7 +53,8 @@ func teller(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	cmd, ok := cmds[sub]
 	if !ok {
-		fmt.Fprintf(stderr, "lingqian teller: %q is not a teller command\n\n%s", sub, tellerUsage)
+		lang := langAsked(args)
+		fmt.Fprintf(stderr, "lingqian teller: %s\n\n%s", app.MsgCLITellerNotACommand.Textf(lang, sub), tellerUsage(lang))
 		return tellerError
 	}
 	return cmd(ctx, run, args)
@@ -96,24 +83,24 @@ func (r *tellerRun) parse(args []string) (int, bool) {
 	err := r.fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		r.fs.SetOutput(r.stderr)
-		fmt.Fprintf(r.stderr, "Usage of %s:\n", r.name)
+		fmt.Fprintln(r.stderr, app.MsgCLIFlagsOf.Textf(*r.lang, r.name))
 		r.fs.PrintDefaults()
 		return 0, false
 	}
 	if !spoken(*r.lang) {
 		*r.lang = langAsked(args)
 		if err == nil {
-			err = fmt.Errorf("--lang %q: give en or zh-Hans", r.fs.Lookup("lang").Value)
+			err = badInput(app.MsgCLIBadLang, r.fs.Lookup("lang").Value.String())
 		}
 	}
 	switch {
 	case err != nil:
 	case r.fs.NArg() > 0:
-		err = fmt.Errorf("unexpected arguments %q", r.fs.Args())
+		err = badInput(app.MsgCLIUnexpected, r.fs.Args())
 	case strings.TrimSpace(*r.operator) == "":
-		err = errors.New("--operator ID is needed: the teller who does this")
+		err = badInput(app.MsgCLITellerNeedOperator)
 	case r.timeout != nil && *r.timeout <= 0:
-		err = fmt.Errorf("--timeout %v: it must be more than 0", *r.timeout)
+		err = badInput(app.MsgCLITellerBadTimeout, *r.timeout)
 	}
 	if err != nil {
 		if !*r.asJSON && jsonAsked(args) {
@@ -202,12 +189,16 @@ func (r *tellerRun) fail(err error, code string) int {
 		exit = tellerRefused
 	}
 	reason := app.ExplainTeller(err, *r.lang)
-	if code == "bad_input" {
-		reason = err.Error()
+	var typed inputError
+	switch {
+	case errors.As(err, &typed):
+		reason = typed.In(*r.lang)
+	case code == "bad_input":
+		reason = app.MsgCLIBadFlags.Text(*r.lang)
 	}
 	detail := err
-	if reason == err.Error() {
-		detail = nil
+	if reason == err.Error() || errors.As(err, &typed) {
+		detail = nil // a typing mistake needs no detail for the log
 	}
 	fmt.Fprintf(r.stderr, "%s: %s\n", r.name, withDetail(reason, detail))
 	if *r.asJSON {

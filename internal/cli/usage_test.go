@@ -186,3 +186,28 @@ func stringsIn(t *testing.T, file, fn string) []string {
 	slices.Sort(out)
 	return out
 }
+
+func TestTellerUsage_InTheSessionsLanguage(t *testing.T) {
+	for _, tc := range []struct {
+		locale string
+		zh     bool
+	}{{"zh_CN.UTF-8", true}, {"en_US.UTF-8", false}} {
+		// Given a session in a locale
+		for k, v := range map[string]string{"LANG": tc.locale, "LC_ALL": "", "LC_MESSAGES": "", "LANGUAGE": ""} {
+			t.Setenv(k, v)
+		}
+		// When the teller asks for its commands, or forgets who they are
+		_, _, usage := runCLI(t, "", "teller")
+		_, _, refused := runCLI(t, "", "teller", "load", "--amount", "1.00")
+
+		// Then both are in the session's language, the flags as typed
+		for _, said := range []string{usage, refused} {
+			if tc.zh && (english(said) != "" || !hasHan(said)) || !tc.zh && hasHan(said) {
+				t.Errorf("%s: %q (English left: %q)", tc.locale, said, english(said))
+			}
+		}
+		if !strings.Contains(usage, "  reentry --note TEXT") || !strings.Contains(refused, "--operator ID") {
+			t.Errorf("%s: usage %q, refusal %q", tc.locale, usage, refused)
+		}
+	}
+}

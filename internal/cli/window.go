@@ -2,8 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log"
 	"time"
@@ -39,18 +39,18 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 	capk := fs.String("capk", "", "extra CA public key file (JSON)")
 	demoPhone := fs.String("demo-phone", "", "demo only: a wallet file the window can tap on the vpcd reader")
 	demoVPCD := fs.String("demo-vpcd", "127.0.0.1:35963", "demo only: the vpcd reader slot the demo phone taps")
-	if err := fs.Parse(args); err != nil {
-		return exitError
-	}
-	if *lang != app.English && *lang != app.SimplifiedChinese {
-		fmt.Fprintf(stderr, "lingqian: language %q: use en or zh-Hans\n", *lang)
+	say := newSpeaker("lingqian", args, io.Discard, stderr)
+	if err := say.parseFlags(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		say.badFlags(err)
 		return exitError
 	}
 	switch *theme {
 	case "", ui.ThemeSystem, ui.ThemeLight, ui.ThemeDark:
 	default:
-		fmt.Fprintf(stderr, "lingqian: theme %q: use light, dark or system\n", *theme)
-		return exitError
+		return say.refuse(app.MsgCLIBadTheme, *theme)
 	}
 	logger := log.New(stderr, "lingqian: ", log.LstdFlags)
 	ctx, cancel := context.WithCancel(ctx)
@@ -58,14 +58,12 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 
 	d, err := desk.Open(ctx, *dataDir)
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian: %v\n", err)
-		return exitError
+		return say.failErr(err)
 	}
 	defer d.Close()
 	svc, closeSvc, err := services(ctx, d, *capk, logger)
 	if err != nil {
-		fmt.Fprintf(stderr, "lingqian: %v\n", err)
-		return exitError
+		return say.failErr(err)
 	}
 	defer closeSvc()
 	if *demoPhone != "" {

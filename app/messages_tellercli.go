@@ -1,0 +1,17 @@
+package app
+
+// The teller command's usage and its input mistakes.
+const (
+	MsgCLITellerUsageLoad       Message = "cli.teller_usage.load"
+	MsgCLITellerUsageUnload     Message = "cli.teller_usage.unload"
+	MsgCLITellerUsageLookup     Message = "cli.teller_usage.lookup"
+	MsgCLITellerUsageStatement  Message = "cli.teller_usage.statement"
+	MsgCLITellerUsageHotlist    Message = "cli.teller_usage.hotlist"
+	MsgCLITellerUsageExceptions Message = "cli.teller_usage.exceptions"
+	MsgCLITellerUsageReentry    Message = "cli.teller_usage.reentry"
+	MsgCLITellerUsageFooter     Message = "cli.teller_usage.footer"
+	MsgCLITellerNotACommand     Message = "cli.teller.not_a_command"
+	MsgCLITellerNeedOperator    Message = "cli.teller.need_operator"
+	MsgCLIBadTheme              Message = "cli.bad_theme"
+	MsgCLITellerBadTimeout      Message = "cli.teller.bad_timeout"
+)
