@@ -66,8 +66,8 @@ func (s Settings) IdleLock(ctx context.Context) (time.Duration, error) {
 
 // SetIdleLock changes the idle lock, on an admin's or supervisor's authority.
 func (s Settings) SetIdleLock(ctx context.Context, by Operator, d time.Duration) error {
-	if !by.Role.Can(RoleSupervisor) {
-		return fmt.Errorf("idle lock: %s: %w", by.ID, ErrRole)
+	if err := s.acting(ctx, by, RoleSupervisor); err != nil {
+		return fmt.Errorf("idle lock: %w", err)
 	}
 	if d < 0 || d > 24*time.Hour {
 		return fmt.Errorf("idle lock of %v: give 0 (never) to 1440 minutes", d)
@@ -86,8 +86,8 @@ func (s Settings) Reader(ctx context.Context) (string, error) {
 
 // SetReader chooses the checkout's reader ("" for every reader).
 func (s Settings) SetReader(ctx context.Context, by Operator, name string) error {
-	if !by.Role.Can(RoleSupervisor) {
-		return fmt.Errorf("reader choice: %s: %w", by.ID, ErrRole)
+	if err := s.acting(ctx, by, RoleSupervisor); err != nil {
+		return fmt.Errorf("reader choice: %w", err)
 	}
 	return s.Store.SetSetting(ctx, SettingReader, name, by.ID)
 }
@@ -142,8 +142,8 @@ func CheckLimits(l Limits) error {
 // the money the shop risks while the bank has not posted its sales. Each
 // changed value is audited with its old one.
 func (s Settings) SetLimits(ctx context.Context, by Operator, l Limits) error {
-	if !by.Role.Can(RoleAdmin) {
-		return fmt.Errorf("offline limits: %s: %w", by.ID, ErrRole)
+	if err := s.acting(ctx, by, RoleAdmin); err != nil {
+		return fmt.Errorf("offline limits: %w", err)
 	}
 	if err := CheckLimits(l); err != nil {
 		return err
@@ -184,6 +184,15 @@ func (s Settings) SetLanguage(ctx context.Context, by Operator, tag string) erro
 		return fmt.Errorf("language: %w", ErrRole)
 	}
 	return s.Store.SetSetting(ctx, SettingLanguage, tag, by.ID)
+}
+
+// acting checks by's role and lock as the store has them now, not as by
+// signed in. The desk's settings store keeps the operators too; a store
+// that does not cannot say, and the change is refused.
+func (s Settings) acting(ctx context.Context, by Operator, need Role) error {
+	ops, _ := s.Store.(OperatorReader)
+	_, err := actingNow(ctx, ops, by, need)
+	return err
 }
 
 // number reads a non-negative whole-number setting; unset keeps the default.

@@ -75,7 +75,10 @@ func (e *ReenrolError) Is(target error) bool { return target == ErrReenrol }
 type BankEnrolment struct {
 	Enroller Enroller
 	Audit    Audit
-	Now      func() time.Time // nil: time.Now
+	// Operators says who the admin enrolling is now; nil: the Audit, when
+	// it keeps the operators too, as the desk's store does.
+	Operators OperatorReader
+	Now       func() time.Time // nil: time.Now
 }
 
 // Current is what the desk is enrolled as; Enrolled is false when it is not.
@@ -86,8 +89,12 @@ func (b *BankEnrolment) Current(ctx context.Context) (Enrolment, error) {
 // Enrol makes the desk a terminal of the bank. A *ReenrolError (ErrReenrol)
 // asks whether to enrol anyway, with Force.
 func (b *BankEnrolment) Enrol(ctx context.Context, by Operator, req EnrolRequest) (Enrolment, error) {
-	if !by.Role.Can(RoleAdmin) {
-		return Enrolment{}, fmt.Errorf("enrolment: %s: %w", by.ID, ErrRole)
+	ops := b.Operators
+	if ops == nil {
+		ops, _ = b.Audit.(OperatorReader)
+	}
+	if _, err := actingNow(ctx, ops, by, RoleAdmin); err != nil {
+		return Enrolment{}, fmt.Errorf("enrolment: %w", err)
 	}
 	req.BankURL, req.CA, req.Code = strings.TrimSpace(req.BankURL), strings.TrimSpace(req.CA), strings.TrimSpace(req.Code)
 	u, err := url.Parse(req.BankURL)

@@ -16,9 +16,19 @@ var (
 	cashierOp    = app.Operator{ID: "li.na", Role: app.RoleCashier}
 )
 
+// staffed is a memory store with the three operators above: the
+// settings check each one's role as the store has it.
+func staffed() *memory {
+	m := newMemory()
+	for _, op := range []app.Operator{adminOp, supervisorOp, cashierOp} {
+		m.ops[op.ID] = op
+	}
+	return m
+}
+
 func TestSettings_AnAdminSetsTheOfflineLimits(t *testing.T) {
 	ctx := context.Background()
-	m := newMemory()
+	m := staffed()
 	s := app.Settings{Store: m}
 	want := app.Limits{PerPurchase: 20000, PendingAmount: 300000, PendingCount: 150, OldestPending: 48 * time.Hour}
 
@@ -41,7 +51,7 @@ func TestSettings_AnAdminSetsTheOfflineLimits(t *testing.T) {
 
 func TestSettings_LimitsRefused(t *testing.T) {
 	ctx := context.Background()
-	s := app.Settings{Store: newMemory()}
+	s := app.Settings{Store: staffed()}
 	ok := app.DefaultLimits
 	for _, tc := range []struct {
 		name  string
@@ -117,7 +127,7 @@ func (e *enroller) Enrolment(context.Context) (app.Enrolment, error) { return e.
 
 func TestBankEnrolment_AnAdminEnrolsAndItIsAudited(t *testing.T) {
 	ctx := context.Background()
-	m := newMemory()
+	m := staffed()
 	e := &enroller{}
 	b := &app.BankEnrolment{Enroller: e, Audit: m}
 
@@ -139,7 +149,7 @@ func TestBankEnrolment_AnAdminEnrolsAndItIsAudited(t *testing.T) {
 
 func TestBankEnrolment_Refused(t *testing.T) {
 	ctx := context.Background()
-	m := newMemory()
+	m := staffed()
 	for _, tc := range []struct {
 		name string
 		by   app.Operator

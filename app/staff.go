@@ -232,8 +232,6 @@ func (s *Staff) Unlock(ctx context.Context, admin *Operator, id string) error {
 }
 
 // change checks an admin's authority over operator id and finds them.
-// The admin is checked as the store has them now, not as they signed in:
-// an admin another admin demoted or locked meanwhile has no authority left.
 func (s *Staff) change(ctx context.Context, admin *Operator, id string) (string, Operator, error) {
 	if admin == nil {
 		return "", Operator{}, fmt.Errorf("changing operator %s: an admin must authorise this: %w", id, ErrRole)
@@ -245,9 +243,6 @@ func (s *Staff) change(ctx context.Context, admin *Operator, id string) (string,
 	ops, err := s.Store.Operators(ctx)
 	if err != nil {
 		return "", Operator{}, err
-	}
-	if now, ok := find(ops, by); !ok || now.Role != RoleAdmin || now.Locked {
-		return "", Operator{}, fmt.Errorf("changing operator %s: %s is no longer an admin who can sign in: %w", id, by, ErrRole)
 	}
 	if op, ok := find(ops, id); ok {
 		return by, op, nil
@@ -271,11 +266,12 @@ func (s *Staff) admin() (OperatorAdmin, error) {
 	return nil, errors.New("this desk's operator store cannot change roles or lock operators")
 }
 
-// authority is the admin's id, or "" on a desk with no operator yet.
+// authority is the admin's id, or "" on a desk with no operator yet. The
+// admin is checked as the store has them now, not as they signed in.
 func (s *Staff) authority(ctx context.Context, admin *Operator) (string, error) {
 	if admin != nil {
-		if !admin.Role.Can(RoleAdmin) {
-			return "", fmt.Errorf("%s is a %s: %w", admin.ID, admin.Role, ErrRole)
+		if _, err := actingNow(ctx, s.Store, *admin, RoleAdmin); err != nil {
+			return "", err
 		}
 		return admin.ID, nil
 	}
@@ -287,6 +283,37 @@ func (s *Staff) authority(ctx context.Context, admin *Operator) (string, error) 
 		return "", fmt.Errorf("an admin must authorise this: %w", ErrRole)
 	}
 	return "", nil
+}
+
+// OperatorReader reads the operators as the store has them at this moment.
+type OperatorReader interface {
+	Operators(ctx context.Context) ([]Operator, error)
+}
+
+// actingNow is the operator by as the store has them now, refused unless
+// they may still sign in and still hold a role that can act as need. The
+// window keeps the Operator it signed in for as long as it stays open,
+// and another admin may have demoted or locked them since: an admin
+// demoted by the owner must not add an admin or reset the owner's PIN
+// from a window left open. Every admin's and supervisor's action asks.
+func actingNow(ctx context.Context, ops OperatorReader, by Operator, need Role) (Operator, error) {
+	if ops == nil {
+		return Operator{}, fmt.Errorf("%s acting as %s: the desk cannot say who its operators are now: %w", by.ID, need, ErrRole)
+	}
+	all, err := ops.Operators(ctx)
+	if err != nil {
+		return Operator{}, fmt.Errorf("%s acting as %s: reading the operators: %w", by.ID, need, err)
+	}
+	now, ok := find(all, by.ID)
+	switch {
+	case by.ID == "" || !ok:
+		return Operator{}, fmt.Errorf("%q acting as %s: no operator of this desk: %w", by.ID, need, ErrRole)
+	case now.Locked:
+		return Operator{}, fmt.Errorf("%s acting as %s: locked since signing in: %w", by.ID, need, ErrLocked)
+	case !now.Role.Can(need):
+		return Operator{}, fmt.Errorf("%s is a %s now, and this needs a %s: %w", by.ID, now.Role, need, ErrRole)
+	}
+	return now, nil
 }
 
 func (s *Staff) record(ctx context.Context, by, detail string) error {
