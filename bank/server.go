@@ -32,6 +32,7 @@ func (b *Bank) Handler() http.Handler {
 	mux.Handle("POST /v1/teller/unloads", b.desk(true, b.handleUnload))
 	mux.Handle("POST /v1/teller/hotlist", b.desk(true, b.handleTellerHotlist))
 	mux.Handle("GET /v1/teller/exceptions", b.desk(true, b.handleExceptions))
+	mux.Handle("POST /v1/teller/exceptions", b.desk(true, b.handleFileException))
 	mux.Handle("POST /v1/teller/exceptions/{id}/resolve", b.desk(true, b.handleResolveException))
 	mux.Handle("POST /v1/teller/reentries", b.desk(true, b.handleReentry))
 	mux.Handle("GET /v1/teller/wallets/{pan}/statement", b.desk(true, b.handleTellerStatement))

@@ -196,10 +196,13 @@ const (
 
 // Load is a movement of e-cash onto or off a wallet outside purchases.
 type Load struct {
-	ID           int64
-	PAN, PSN     string
-	Kind         LoadKind
-	ATC          uint16 // of the ARQC for a load; 0 otherwise
+	ID       int64
+	PAN, PSN string
+	Kind     LoadKind
+	// ATC is the ARQC's for a load, the phone's for a re-entry, and for
+	// an unload the ATC of the online load it returns to the deposit (a
+	// load whose script never reached the phone); 0 otherwise.
+	ATC          uint16
 	Amount       int64
 	BalanceAfter int64 // the wallet's balance after it, as the bank set it
 	TerminalID   string

@@ -13,6 +13,14 @@ import (
 // load: "00" in ASCII.
 var approvedARC = [2]byte{'0', '0'}
 
+// CodeAnswered is the refusal of a teller write the bank did already, when
+// the request comes under a key it does not remember (a desk enrolled
+// again has a new client identity, and its idempotency records stay with
+// the old one): a load of an ARQC it answered, a return of a load it
+// returned. Unlike conflict, it means "done": the desk must not take it
+// for a load that never happened.
+const CodeAnswered = "answered_already"
+
 // WalletInfo is the answer to GET /v1/teller/wallets/{pan}.
 type WalletInfo struct {
 	PAN      string `json:"pan"`
@@ -184,6 +192,14 @@ func (b *Bank) handleLoad(w http.ResponseWriter, r *http.Request, c caller) erro
 		if err != nil {
 			return answer{}, err
 		}
+		// Done already comes first: a wallet hotlisted or a deposit spent
+		// since does not undo a load, and the desk asking again must learn
+		// that it was done.
+		if l, err := onlineLoadAt(tx, wal, atc); err != nil {
+			return answer{}, err
+		} else if l != nil {
+			return answer{}, apiErr(http.StatusConflict, CodeAnswered, "this ARQC was answered already: the load at ATC %d is done", atc)
+		}
 		if wal.Status != WalletActive {
 			return answer{}, apiErr(http.StatusForbidden, CodeHotlisted, "the wallet is hotlisted")
 		}
@@ -215,7 +231,7 @@ func (b *Bank) handleLoad(w http.ResponseWriter, r *http.Request, c caller) erro
 			return answer{}, err
 		}
 		if err := tx.AddLoad(&l); errors.Is(err, ErrExists) {
-			return answer{}, apiErr(http.StatusConflict, CodeConflict, "this ARQC was answered already")
+			return answer{}, apiErr(http.StatusConflict, CodeAnswered, "this ARQC was answered already")
 		} else if err != nil {
 			return answer{}, err
 		}
@@ -271,6 +287,10 @@ type unloadRequest struct {
 	Amount   int64  `json:"amount"`
 	User     string `json:"user"`
 	Operator string `json:"operator"`
+	// ReturnsLoadATC names an online load whose script never reached the
+	// phone: the unload gives exactly its amount back, and the balance
+	// chain no longer counts it (teller_return.go).
+	ReturnsLoadATC *int64 `json:"returns_load_atc,omitempty"`
 }
 
 // UnloadResponse is the answer to POST /v1/teller/unloads.
@@ -297,6 +317,8 @@ func (b *Bank) handleUnload(w http.ResponseWriter, r *http.Request, c caller) er
 		return badRequest("user must be a customer's user name")
 	case !validOperator(req.Operator):
 		return badRequest(operatorRule)
+	case req.ReturnsLoadATC != nil && (*req.ReturnsLoadATC < 1 || *req.ReturnsLoadATC > 0xFFFF):
+		return badRequest("returns_load_atc must be 1 to 65535")
 	}
 	id := newIdem(c.client(), key, body)
 	if done, err := b.precheck(w, r, id); done || err != nil {
@@ -311,12 +333,19 @@ func (b *Bank) handleUnload(w http.ResponseWriter, r *http.Request, c caller) er
 		if err != nil {
 			return answer{}, err
 		}
+		var returns uint16
+		if req.ReturnsLoadATC != nil {
+			returns = uint16(*req.ReturnsLoadATC)
+			if err := returnable(tx, wal, returns, req.Amount); err != nil {
+				return answer{}, err
+			}
+		}
 		if wal.KnownBalance < req.Amount {
 			return answer{}, insufficient(wal.KnownBalance, req.Amount)
 		}
 		now := b.now()
 		wal.KnownBalance -= req.Amount
-		l := Load{PAN: wal.PAN, PSN: wal.PSN, Kind: LoadUnload, Amount: req.Amount, BalanceAfter: wal.KnownBalance,
+		l := Load{PAN: wal.PAN, PSN: wal.PSN, Kind: LoadUnload, ATC: returns, Amount: req.Amount, BalanceAfter: wal.KnownBalance,
 			TerminalID: c.desk.TerminalID, Operator: req.Operator, At: now}
 		if l.PostingID, err = transfer(tx, now, "unload", "unload "+MaskPAN(wal.PAN)+" at "+c.desk.TerminalID,
 			ecashAccount(wal.PAN, wal.PSN), depositAccount(req.User), req.Amount); err != nil {
@@ -332,7 +361,11 @@ func (b *Bank) handleUnload(w http.ResponseWriter, r *http.Request, c caller) er
 		return answer{status: http.StatusOK, body: UnloadResponse{Balance: wal.KnownBalance}}, nil
 	})
 	if done && err == nil {
-		b.logTeller("teller unload", c, req.Operator, "pan", MaskPAN(req.PAN), "psn", req.PSN, "amount", req.Amount)
+		attrs := []any{"pan", MaskPAN(req.PAN), "psn", req.PSN, "amount", req.Amount}
+		if req.ReturnsLoadATC != nil {
+			attrs = append(attrs, "returns_load_atc", *req.ReturnsLoadATC)
+		}
+		b.logTeller("teller unload", c, req.Operator, attrs...)
 	}
 	return err
 }

@@ -2,9 +2,21 @@ package bank
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"lingqian/issuance"
 )
+
+// ExceptionUnfinishedLoad is a load a teller's desk could not settle: the
+// bank approved it (or may have), and the desk could not tell whether the
+// phone took the script, or could not give the money back. Someone must
+// compare the phone with the statement.
+const ExceptionUnfinishedLoad = "unfinished_load"
 
 // ExceptionJSON is one entry of the exception queue on the wire.
 type ExceptionJSON struct {
@@ -121,4 +133,81 @@ func (b *Bank) handleResolveException(w http.ResponseWriter, r *http.Request, c 
 		b.logTeller("teller resolved an exception", c, req.Operator, "exception", exID)
 	}
 	return err
+}
+
+type fileExceptionRequest struct {
+	Operator string `json:"operator"`
+	PAN      string `json:"pan"`
+	PSN      string `json:"psn"`
+	ATC      *int64 `json:"atc"`
+	Amount   int64  `json:"amount"`
+	Detail   string `json:"detail"`
+}
+
+// maxDetail bounds what a desk writes of an unfinished load, in characters.
+const maxDetail = 500
+
+// handleFileException queues an unfinished load a teller's desk could not
+// settle: once it is in the queue the desk forgets it, and the back
+// office finishes it against the phone and the statement. It moves no
+// money.
+func (b *Bank) handleFileException(w http.ResponseWriter, r *http.Request, c caller) error {
+	var req fileExceptionRequest
+	key, body, err := readPost(w, r, &req)
+	if err != nil {
+		return err
+	}
+	switch {
+	case issuance.CheckPAN(req.PAN) != nil || !digits(req.PSN, 2):
+		return badRequest("pan and psn must be a wallet's")
+	case req.ATC == nil || *req.ATC < 1 || *req.ATC > 0xFFFF:
+		return badRequest("atc must be the load's, 1 to 65535")
+	case req.Amount < 1 || req.Amount > maxAmount:
+		return badRequest("amount must be 1 to %d fen", maxAmount)
+	case !validOperator(req.Operator):
+		return badRequest(operatorRule)
+	case !validDetail(req.Detail):
+		return badRequest("detail must be 1 to %d printable characters", maxDetail)
+	}
+	id := newIdem(c.client(), key, body)
+	if done, err := b.precheck(w, r, id); done || err != nil {
+		return err
+	}
+	atc := uint16(*req.ATC)
+	var done bool
+	err = b.commit(w, r, id, func(tx Tx) (answer, error) {
+		wal, err := tx.Wallet(req.PAN, req.PSN)
+		switch {
+		case isNotFound(err):
+			return answer{}, apiErr(http.StatusNotFound, CodeNotFound, "no wallet has this PAN and PSN")
+		case err != nil:
+			return answer{}, err
+		}
+		e := Exception{At: b.now(), Kind: ExceptionUnfinishedLoad, PAN: wal.PAN, PSN: wal.PSN, ATC: atc,
+			TerminalID: c.desk.TerminalID, MerchantID: c.desk.MerchantID,
+			Detail: fmt.Sprintf("load of %s at ATC %d, filed by %s: %s", formatFen(req.Amount), atc, req.Operator, req.Detail)}
+		if err := tx.AddException(&e); err != nil {
+			return answer{}, err
+		}
+		done = true
+		return answer{status: http.StatusOK, body: exceptionJSON(e, false)}, nil
+	})
+	if done && err == nil {
+		b.logTeller("teller filed an unfinished load", c, req.Operator, "pan", MaskPAN(req.PAN), "psn", req.PSN, "atc", atc,
+			"amount", req.Amount)
+	}
+	return err
+}
+
+// validDetail is validNote with room for what a desk read from the phone.
+func validDetail(s string) bool {
+	if !utf8.ValidString(s) || strings.TrimSpace(s) == "" || utf8.RuneCountInString(s) > maxDetail {
+		return false
+	}
+	for _, c := range s {
+		if !unicode.IsGraphic(c) {
+			return false
+		}
+	}
+	return true
 }

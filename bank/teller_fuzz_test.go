@@ -13,11 +13,11 @@ import (
 	"lingqian/bank/banktest"
 )
 
-// FuzzTellerWrites sends hostile bodies to the teller's re-entry and
-// resolve calls as an enrolled teller desk, through decoding, field
+// FuzzTellerWrites sends hostile bodies to the teller's re-entry,
+// resolve and file-an-unfinished-load calls as an enrolled teller desk, through decoding, field
 // checks and SQLite. Whatever the body, the bank answers with one of the
 // statuses those calls have and JSON, never panics, and its ledger
-// balances: neither call moves money.
+// balances: none of these calls moves money.
 func FuzzTellerWrites(f *testing.F) {
 	e := newEnv(f)
 	e.customer("alice", 100000)
@@ -28,7 +28,7 @@ func FuzzTellerWrites(f *testing.F) {
 		f.Fatal(err)
 	}
 	h := e.b.Handler()
-	paths := []string{"/v1/teller/reentries", "/v1/teller/exceptions/1/resolve"}
+	paths := []string{"/v1/teller/reentries", "/v1/teller/exceptions/1/resolve", "/v1/teller/exceptions"}
 
 	reentry := fmt.Sprintf(`{"pan":%q,"psn":"00","atc":0,"balance":50000,"operator":"t1","note":"日志丢失"}`, w.PAN())
 	f.Add(uint8(0), []byte(reentry))
@@ -38,6 +38,9 @@ func FuzzTellerWrites(f *testing.F) {
 	f.Add(uint8(1), []byte(`{"operator":"t1","note":"\u202e\u0000"}`))
 	f.Add(uint8(1), []byte(`{"operator":"t1","note":"ok"} {}`))
 	f.Add(uint8(1), []byte(`[]`))
+	f.Add(uint8(2), []byte(fmt.Sprintf(`{"operator":"t1","pan":%q,"psn":"00","atc":5,"amount":20000,"detail":"无法判断"}`, w.PAN())))
+	f.Add(uint8(2), []byte(`{"operator":"t1","pan":"6231990000000018","psn":"00","atc":0,"amount":-1,"detail":""}`))
+	f.Add(uint8(2), []byte(`{"operator":"t1","pan":"6231990000000018","psn":"00","atc":65536,"amount":1e30,"detail":"\u202e"}`))
 
 	n := 0
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {

@@ -132,7 +132,7 @@ func TestTeller_OnlineLoadUnloadHotlist(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"the same ARQC again", teller.Client, o.request("alice", 20000), http.StatusConflict, bank.CodeConflict},
+		{"the same ARQC again", teller.Client, o.request("alice", 20000), http.StatusConflict, bank.CodeAnswered},
 		{"another customer's deposit", teller.Client, o.request("bob", 100), http.StatusForbidden, bank.CodeForbidden},
 		{"more than the deposit", teller.Client, startLoad(t, w, 900000).request("alice", 900000), http.StatusPaymentRequired, bank.CodeInsufficientFunds},
 		{"an amount other than the ARQC's", teller.Client, startLoad(t, w, 100).request("alice", 20000), http.StatusBadRequest, bank.CodeBadRequest},

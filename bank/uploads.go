@@ -197,7 +197,8 @@ func (b *Bank) applyUpload(tx Tx, req uploadRequest, recs []*upRecord) (UploadRe
 // balance before it less its amount. A record that does not is rejected
 // (it stays on file) and queued as an exception; so is a phone whose
 // balance is not where its records say. A teller's re-entry (a phone
-// whose log was lost) is where the chain starts again.
+// whose log was lost) is where the chain starts again; a load returned
+// to the deposit (its script never reached the phone) is not in it.
 func (b *Bank) checkChain(tx Tx, wal *Wallet, req uploadRequest, fresh map[uint16]bool, resp *UploadResponse) error {
 	loads, err := tx.Loads(wal.PAN, wal.PSN)
 	if err != nil {
@@ -225,8 +226,14 @@ func (b *Bank) checkChain(tx Tx, wal *Wallet, req uploadRequest, fresh map[uint1
 		}
 	}
 	before := func(atc uint16) bool { return anchor >= 0 && atc <= loads[anchor].ATC }
+	// A load returned to the deposit never reached the phone: the phone's
+	// balance after it is still the one before it.
+	returned := returnedLoads(loads)
 	var evs []event
 	for i, l := range loads {
+		if l.Kind == LoadOnline && returned[l.ATC] {
+			continue
+		}
 		if l.Kind != LoadUnload && (i == anchor || !before(l.ATC)) {
 			evs = append(evs, event{atc: l.ATC, load: true, after: l.BalanceAfter})
 		}
