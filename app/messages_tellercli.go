@@ -14,4 +14,6 @@ const (
 	MsgCLITellerNeedOperator    Message = "cli.teller.need_operator"
 	MsgCLIBadTheme              Message = "cli.bad_theme"
 	MsgCLITellerBadTimeout      Message = "cli.teller.bad_timeout"
+	MsgCLITellerNeedAmount      Message = "cli.teller.need_amount"
+	MsgCLITellerNoteNoResolve   Message = "cli.teller.note_without_resolve"
 )

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -26,48 +25,51 @@ const (
 	tellerFinished = 4
 )
 
-// tellerRun is one teller command: its flags, its language and output.
+// tellerRun is one teller command: its flags, and the speaker that says
+// what came of it in the teller's language.
 type tellerRun struct {
-	name           string
+	*speaker
 	fs             *flag.FlagSet
 	data, operator *string
 	capk, reader   *string
-	lang           *string
 	asJSON         *bool
 	timeout        *time.Duration
-	stdin          io.Reader
-	stdout, stderr io.Writer
+	// checks are the command's own checks of what was typed, made before
+	// the desk opens and the PIN is read.
+	checks []func() error
+	stdin  io.Reader
 }
 
 func teller(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		lang := langAsked(args)
-		fmt.Fprint(stderr, tellerUsage(lang))
+		fmt.Fprint(stderr, tellerUsage(langAsked(args)))
 		return tellerError
 	}
 	sub, args := args[0], args[1:]
-	run := newTellerRun(sub, stdin, stdout, stderr)
 	cmds := map[string]func(context.Context, *tellerRun, []string) int{
 		"load": tellerLoad, "unload": tellerUnload, "lookup": tellerLookup, "statement": tellerStatement,
 		"hotlist": tellerHotlist, "exceptions": tellerExceptions, "reentry": tellerReentry,
 	}
 	cmd, ok := cmds[sub]
 	if !ok {
-		lang := langAsked(args)
-		fmt.Fprintf(stderr, "lingqian teller: %s\n\n%s", app.MsgCLITellerNotACommand.Textf(lang, sub), tellerUsage(lang))
+		s := newSpeaker("lingqian teller", args, stdout, stderr)
+		s.warn(s.t(app.MsgCLITellerNotACommand, sub)+"\n", nil)
+		fmt.Fprint(stderr, tellerUsage(s.lang))
 		return tellerError
 	}
-	return cmd(ctx, run, args)
+	return cmd(ctx, newTellerRun(sub, args, stdin, stdout, stderr), args)
 }
 
-func newTellerRun(sub string, stdin io.Reader, stdout, stderr io.Writer) *tellerRun {
+func newTellerRun(sub string, args []string, stdin io.Reader, stdout, stderr io.Writer) *tellerRun {
+	if stdin == nil {
+		stdin = strings.NewReader("") // no PIN to read: the sign-in says so
+	}
 	fs := flag.NewFlagSet("teller "+sub, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	r := &tellerRun{name: "lingqian teller " + sub, fs: fs, stdin: stdin, stdout: stdout, stderr: stderr}
+	r := &tellerRun{speaker: newSpeaker("lingqian teller "+sub, args, stdout, stderr), fs: fs, stdin: stdin}
 	r.data = fs.String("data", "", "the desk's data folder")
 	r.operator = fs.String("operator", "", "the teller's operator id (PIN read from standard input)")
 	r.asJSON = fs.Bool("json", false, "print the outcome as one line of JSON, whatever it is")
-	r.lang = fs.String("lang", defaultLanguage(), "language of what the command says: en or zh-Hans")
+	langFlag(fs)
 	return r
 }
 
@@ -78,20 +80,60 @@ func (r *tellerRun) phoneFlags() {
 	r.timeout = r.fs.Duration("timeout", 30*time.Second, "how long to wait for the phone")
 }
 
-// parse reads the flags; false when the command stops (its answer printed).
-func (r *tellerRun) parse(args []string) (int, bool) {
-	err := r.fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		r.fs.SetOutput(r.stderr)
-		fmt.Fprintln(r.stderr, app.MsgCLIFlagsOf.Textf(*r.lang, r.name))
-		r.fs.PrintDefaults()
-		return 0, false
+// amountFlag adds --amount, read as money once the flags are parsed.
+func (r *tellerRun) amountFlag() *app.Money {
+	text := r.fs.String("amount", "", "amount in yuan, e.g. 100.00")
+	amount := new(app.Money)
+	r.check(func() (err error) {
+		*amount, err = amountOf(*text)
+		return err
+	})
+	return amount
+}
+
+// amountOf reads an amount as the checkout does, a mistake said as it says it.
+func amountOf(text string) (app.Money, error) {
+	amount, err := app.ParseMoney(text)
+	switch {
+	case err == nil:
+		return amount, nil
+	case strings.TrimSpace(text) == "":
+		return 0, badInput(app.MsgCLITellerNeedAmount)
+	case zeroAmount(text):
+		return 0, inputError{m: app.MsgTellerErrAmount, cause: err}
 	}
-	if !spoken(*r.lang) {
-		*r.lang = langAsked(args)
-		if err == nil {
-			err = badInput(app.MsgCLIBadLang, r.fs.Lookup("lang").Value.String())
-		}
+	return 0, inputError{m: app.MsgBadAmount, cause: err}
+}
+
+// check adds a check of what was typed, made once the flags are parsed.
+func (r *tellerRun) check(c func() error) { r.checks = append(r.checks, c) }
+
+// run is what every teller command does once it has named its flags:
+// parse them and check what was typed, open the desk, sign the teller in,
+// and act with teller mode.
+func (r *tellerRun) run(ctx context.Context, args []string, act func(*app.Teller, app.Operator) int) int {
+	if code, ok := r.parse(args); !ok {
+		return code
+	}
+	d, err := desk.Open(ctx, *r.data)
+	if err != nil {
+		return r.failAs(deskSentence(*r.data, err, r.lang), err)
+	}
+	defer d.Close()
+	t, op, closeReader, err := r.open(ctx, d)
+	if err != nil {
+		return r.failure(err)
+	}
+	defer closeReader()
+	return act(t, op)
+}
+
+// parse reads the flags and checks them; false when the command stops
+// there (its answer printed).
+func (r *tellerRun) parse(args []string) (int, bool) {
+	err := r.parseFlags(r.fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return tellerDone, false
 	}
 	switch {
 	case err != nil:
@@ -102,24 +144,24 @@ func (r *tellerRun) parse(args []string) (int, bool) {
 	case r.timeout != nil && *r.timeout <= 0:
 		err = badInput(app.MsgCLITellerBadTimeout, *r.timeout)
 	}
-	if err != nil {
-		if !*r.asJSON && jsonAsked(args) {
-			*r.asJSON = true
+	for _, c := range r.checks {
+		if err != nil {
+			break
 		}
-		return r.fail(err, "bad_input"), false
+		err = c()
+	}
+	if err != nil {
+		// Flags that did not parse may have left --json unread.
+		*r.asJSON = *r.asJSON || jsonAsked(args)
+		return r.mistake(err), false
 	}
 	return 0, true
 }
 
-// open opens the desk, signs the operator in and assembles teller mode.
-func (r *tellerRun) open(ctx context.Context) (*app.Teller, app.Operator, func(), error) {
-	d, err := desk.Open(ctx, *r.data)
+// open signs the operator in and assembles teller mode on the desk.
+func (r *tellerRun) open(ctx context.Context, d *desk.Desk) (*app.Teller, app.Operator, func(), error) {
+	op, err := signIn(ctx, d, strings.TrimSpace(*r.operator), r.stdin, r.stderr, r.lang)
 	if err != nil {
-		return nil, app.Operator{}, nil, err
-	}
-	op, err := r.signIn(ctx, d)
-	if err != nil {
-		d.Close()
 		return nil, app.Operator{}, nil, err
 	}
 	reader, capk := "", ""
@@ -128,35 +170,12 @@ func (r *tellerRun) open(ctx context.Context) (*app.Teller, app.Operator, func()
 	}
 	t, closeReader, err := d.Teller(ctx, reader, capk)
 	if err != nil {
-		d.Close()
 		return nil, app.Operator{}, nil, err
 	}
 	if r.timeout != nil {
 		t.Reader = timedReader{Reader: t.Reader, wait: *r.timeout}
 	}
-	return t, op, func() { closeReader(); d.Close() }, nil
-}
-
-// signIn reads the operator's PIN from the next line of standard input.
-func (r *tellerRun) signIn(ctx context.Context, d *desk.Desk) (app.Operator, error) {
-	id := strings.TrimSpace(*r.operator)
-	if f, ok := r.stdin.(*os.File); ok && isTerminal(f) {
-		fmt.Fprintf(r.stderr, "PIN %s: ", id)
-	}
-	var pin string
-	var err error
-	if r.stdin != nil {
-		pin, err = readLine(r.stdin)
-	}
-	if r.stdin == nil || err != nil {
-		return app.Operator{}, fmt.Errorf("reading the PIN of %s: %w", id, app.ErrWrongPIN)
-	}
-	staff := &app.Staff{Store: d.DB, Audit: d.DB}
-	op, err := staff.SignIn(ctx, id, pin)
-	if err != nil {
-		return app.Operator{}, fmt.Errorf("%s: %w", id, err)
-	}
-	return op, nil
+	return t, op, closeReader, nil
 }
 
 // timedReader bounds the wait for the phone only: once it is tapped, the
@@ -172,43 +191,58 @@ func (t timedReader) Tap(ctx context.Context) (app.Card, error) {
 	return t.Reader.Tap(tctx)
 }
 
-// tellerError is the JSON of a command that did not get done.
+// tellerErrorJSON is the JSON of a command that did not get done.
 type tellerErrorJSON struct {
 	Outcome    string `json:"outcome"` // refused | error
 	Reason     string `json:"reason"`
 	ReasonCode string `json:"reason_code"`
 }
 
-// fail prints why the command did not get done and answers its exit code.
-func (r *tellerRun) fail(err error, code string) int {
-	if code == "" {
-		code = tellerCode(err)
-	}
-	exit := tellerError
-	if refusal(err) {
-		exit = tellerRefused
-	}
-	reason := app.ExplainTeller(err, *r.lang)
+// mistake says what the teller typed wrong and answers exit 2.
+func (r *tellerRun) mistake(err error) int {
+	reason := r.t(app.MsgCLIBadFlags)
 	var typed inputError
+	var lang langError
 	switch {
 	case errors.As(err, &typed):
-		reason = typed.In(*r.lang)
-	case code == "bad_input":
-		reason = app.MsgCLIBadFlags.Text(*r.lang)
+		reason = typed.In(r.lang)
+		r.warn(reason, typed.cause)
+	case errors.As(err, &lang):
+		reason = app.MsgCLIBadLang.Textf(r.lang, lang.lang)
+		r.badFlags(err)
+	default:
+		r.badFlags(err)
 	}
-	detail := err
-	if reason == err.Error() || errors.As(err, &typed) {
-		detail = nil // a typing mistake needs no detail for the log
-	}
-	fmt.Fprintf(r.stderr, "%s: %s\n", r.name, withDetail(reason, detail))
 	if *r.asJSON {
-		outcome := "error"
-		if exit == tellerRefused {
-			outcome = "refused"
-		}
-		r.json(tellerErrorJSON{Outcome: outcome, Reason: reason, ReasonCode: code})
+		r.json(tellerErrorJSON{Outcome: "error", Reason: reason, ReasonCode: "bad_input"})
+	}
+	return tellerError
+}
+
+// failure says why the desk, the bank or the phone did not get the
+// command done, and answers its exit code.
+func (r *tellerRun) failure(err error) int { return r.failAs(tellerSentence(err, r.lang), err) }
+
+// failAs is failure in the words of sentence.
+func (r *tellerRun) failAs(sentence string, err error) int {
+	exit, outcome := tellerError, "error"
+	if refusal(err) {
+		exit, outcome = tellerRefused, "refused"
+	}
+	r.warn(sentence, err)
+	if *r.asJSON {
+		r.json(tellerErrorJSON{Outcome: outcome, Reason: sentence, ReasonCode: tellerCode(err)})
 	}
 	return exit
+}
+
+// tellerSentence is a failure in the teller's language: teller mode's
+// words for the bank and the phone, the commands' for the desk itself.
+func tellerSentence(err error, lang string) string {
+	if s := app.ExplainTeller(err, lang); s != app.MsgSomethingWrong.Text(lang) || !known(err) {
+		return s
+	}
+	return explain(err, lang)
 }
 
 // json prints v as one line.
@@ -220,10 +254,23 @@ func (r *tellerRun) json(v any) {
 	fmt.Fprintln(r.stdout, string(b))
 }
 
-// say prints a line for a person (not with --json).
-func (r *tellerRun) say(format string, args ...any) {
+// done is a command's outcome: v as JSON with --json, else lines for a
+// person.
+func (r *tellerRun) done(v any, lines ...string) int {
+	if *r.asJSON {
+		r.json(v)
+		return tellerDone
+	}
+	for _, l := range lines {
+		fmt.Fprintln(r.stdout, l)
+	}
+	return tellerDone
+}
+
+// step shows a step of a tap as it happens (not with --json).
+func (r *tellerRun) step(s app.TellerStep) {
 	if !*r.asJSON {
-		fmt.Fprintf(r.stdout, format+"\n", args...)
+		fmt.Fprintln(r.stderr, app.StepText(s, r.lang))
 	}
 }
 
@@ -237,6 +284,7 @@ func refusal(err error) bool {
 // tellerCode is the stable reason code of a failure, for scripts.
 func tellerCode(err error) string {
 	var be *app.BankError
+	var pin *pinError
 	switch {
 	case errors.Is(err, app.ErrNeedsBank):
 		return "needs_bank"
@@ -252,7 +300,7 @@ func tellerCode(err error) string {
 		return "role"
 	case errors.Is(err, app.ErrOperatorID):
 		return "operator_id"
-	case errors.Is(err, app.ErrWrongPIN), errors.Is(err, app.ErrLocked):
+	case errors.Is(err, app.ErrWrongPIN), errors.Is(err, app.ErrLocked), errors.As(err, &pin):
 		return "sign_in"
 	case errors.Is(err, app.ErrNoteNeeded), errors.Is(err, app.ErrBadPAN), errors.Is(err, app.ErrAmount):
 		return "bad_input"

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -30,81 +28,53 @@ type loadJSON struct {
 
 func tellerLoad(ctx context.Context, r *tellerRun, args []string) int {
 	r.phoneFlags()
-	amountText := r.fs.String("amount", "", "amount in yuan, e.g. 100.00")
-	if code, ok := r.parse(args); !ok {
-		return code
-	}
-	amount, err := app.ParseMoney(*amountText)
-	if err != nil {
-		return r.fail(err, "bad_input")
-	}
-	t, op, done, err := r.open(ctx)
-	if err != nil {
-		return r.fail(err, "")
-	}
-	defer done()
-	res, err := t.Load(ctx, op, amount, func(s app.TellerStep) {
-		if !*r.asJSON {
-			fmt.Fprintf(r.stderr, "%s\n", app.StepText(s, *r.lang))
+	amount := r.amountFlag()
+	return r.run(ctx, args, func(t *app.Teller, op app.Operator) int {
+		res, err := t.Load(ctx, op, *amount, r.step)
+		if res.Outcome == "" {
+			return r.failure(err)
 		}
+		j := loadJSON{Outcome: string(res.Outcome), Reason: app.LoadText(res, r.lang), Amount: int64(res.Amount),
+			Asked: int64(res.Asked), Returned: int64(res.Returned), Currency: deskCurrency, PAN: res.PAN, PSN: res.PSN,
+			ATC: int(res.ATC), Customer: res.Customer, BalanceBefore: int64(res.BalanceBefore),
+			BalanceAfter: int64(res.BalanceAfter), AfterRead: res.AfterRead}
+		exit := tellerDone
+		switch res.Outcome {
+		case app.LoadFinished:
+			exit = tellerFinished
+		case app.LoadRefused:
+			exit, j.ReasonCode = tellerRefused, tellerCode(err)
+		case app.LoadUnfinished, app.LoadFailed:
+			exit, j.ReasonCode = tellerError, tellerCode(err)
+			if res.Outcome == app.LoadUnfinished {
+				j.ReasonCode = "unfinished"
+			}
+		}
+		if exit == tellerDone || exit == tellerFinished {
+			r.done(j, j.Reason)
+			return exit
+		}
+		r.warn(j.Reason, err)
+		if *r.asJSON {
+			r.json(j)
+		}
+		return exit
 	})
-	if res.Outcome == "" {
-		return r.fail(err, "")
-	}
-	j := loadJSON{Outcome: string(res.Outcome), Reason: app.LoadText(res, *r.lang), Amount: int64(res.Amount),
-		Asked: int64(res.Asked), Returned: int64(res.Returned), Currency: deskCurrency, PAN: res.PAN, PSN: res.PSN,
-		ATC: int(res.ATC), Customer: res.Customer, BalanceBefore: int64(res.BalanceBefore),
-		BalanceAfter: int64(res.BalanceAfter), AfterRead: res.AfterRead}
-	exit := tellerDone
-	switch res.Outcome {
-	case app.LoadFinished:
-		exit = tellerFinished
-	case app.LoadRefused:
-		exit, j.ReasonCode = tellerRefused, tellerCode(err)
-	case app.LoadUnfinished, app.LoadFailed:
-		exit, j.ReasonCode = tellerError, tellerCode(err)
-		if res.Outcome == app.LoadUnfinished {
-			j.ReasonCode = "unfinished"
-		}
-	}
-	if exit != tellerDone && exit != tellerFinished {
-		fmt.Fprintf(r.stderr, "%s: %s\n", r.name, withDetail(j.Reason, err))
-	}
-	if *r.asJSON {
-		r.json(j)
-	} else if exit == tellerDone || exit == tellerFinished {
-		r.say("%s", j.Reason)
-	}
-	return exit
 }
 
 func tellerUnload(ctx context.Context, r *tellerRun, args []string) int {
 	pan := r.fs.String("pan", "", "the wallet's number")
 	psn := r.fs.String("psn", "", "the wallet's sequence number (default: the bank's first with the PAN)")
-	amountText := r.fs.String("amount", "", "amount in yuan, e.g. 100.00")
-	if code, ok := r.parse(args); !ok {
-		return code
-	}
-	amount, err := app.ParseMoney(*amountText)
-	if err != nil {
-		return r.fail(err, "bad_input")
-	}
-	t, op, done, err := r.open(ctx)
-	if err != nil {
-		return r.fail(err, "")
-	}
-	defer done()
-	res, err := t.Unload(ctx, op, strings.TrimSpace(*pan), strings.TrimSpace(*psn), amount)
-	if err != nil {
-		return r.fail(err, "")
-	}
-	text := app.MsgTellerUnloaded.Textf(*r.lang, app.FormatMoney(res.Amount), res.Customer, app.FormatMoney(res.BankBalance))
-	if *r.asJSON {
-		r.json(map[string]any{"outcome": "unloaded", "reason": text, "pan": res.PAN, "psn": res.PSN, "customer": res.Customer,
-			"amount": int64(res.Amount), "bank_balance": int64(res.BankBalance), "settled": int64(res.Settled), "currency": deskCurrency})
-	}
-	r.say("%s", text)
-	return tellerDone
+	amount := r.amountFlag()
+	return r.run(ctx, args, func(t *app.Teller, op app.Operator) int {
+		res, err := t.Unload(ctx, op, strings.TrimSpace(*pan), strings.TrimSpace(*psn), *amount)
+		if err != nil {
+			return r.failure(err)
+		}
+		text := app.MsgTellerUnloaded.Textf(r.lang, app.FormatMoney(res.Amount), res.Customer, app.FormatMoney(res.BankBalance))
+		return r.done(map[string]any{"outcome": "unloaded", "reason": text, "pan": res.PAN, "psn": res.PSN, "customer": res.Customer,
+			"amount": int64(res.Amount), "bank_balance": int64(res.BankBalance), "settled": int64(res.Settled), "currency": deskCurrency}, text)
+	})
 }
 
 // walletJSON is a wallet as `teller lookup --json` shows it.
@@ -139,44 +109,32 @@ type unfinishedRow struct {
 func tellerLookup(ctx context.Context, r *tellerRun, args []string) int {
 	r.phoneFlags()
 	pan := r.fs.String("pan", "", "the wallet's number (default: read from the phone tapped next)")
-	if code, ok := r.parse(args); !ok {
-		return code
-	}
-	t, op, done, err := r.open(ctx)
-	if err != nil {
-		return r.fail(err, "")
-	}
-	defer done()
-	look, err := t.Lookup(ctx, op, *pan)
-	if err != nil {
-		return r.fail(err, "")
-	}
-	w := look.Bank
-	j := walletJSON{Outcome: "found", PAN: w.PAN, PSN: w.PSN, Status: w.Status, Customer: w.Customer,
-		BankBalance: int64(w.Balance), LastATC: int(w.LastATC), Currency: deskCurrency}
-	lines := []string{app.MsgTellerLookup.Textf(*r.lang, w.PAN, w.PSN, w.Customer, statusText(w.Status, *r.lang),
-		app.FormatMoney(w.Balance), w.LastATC)}
-	if p := look.Phone; p != nil {
-		bal, atc := p.Balance, int(p.ATC)
-		j.PhoneBalance, j.PhoneATC, j.PhoneCurrency = &bal, &atc, p.Currency
-		lines = append(lines, app.MsgTellerLookupPhone.Textf(*r.lang, app.FormatMoney(app.Money(bal)), atc))
-	}
-	if w.PhoneBalance != nil {
-		j.Uploaded = &uploadJSON{At: w.PhoneUploaded.UTC().Format(time.RFC3339), Balance: int64(*w.PhoneBalance)}
-		lines = append(lines, app.MsgTellerLookupUpload.Textf(*r.lang, w.PhoneUploaded.Local().Format("2006-01-02 15:04"),
-			app.FormatMoney(*w.PhoneBalance)))
-	}
-	if u := look.Unfinished; u != nil {
-		j.Unfinished = &unfinishedRow{Amount: int64(u.Amount), ATC: int(u.ATC), At: u.At.UTC().Format(time.RFC3339), By: u.Operator}
-		lines = append(lines, app.MsgTellerPending.Textf(*r.lang, app.FormatMoney(u.Amount)))
-	}
-	if *r.asJSON {
-		r.json(j)
-	}
-	for _, l := range lines {
-		r.say("%s", l)
-	}
-	return tellerDone
+	return r.run(ctx, args, func(t *app.Teller, op app.Operator) int {
+		look, err := t.Lookup(ctx, op, *pan)
+		if err != nil {
+			return r.failure(err)
+		}
+		w := look.Bank
+		j := walletJSON{Outcome: "found", PAN: w.PAN, PSN: w.PSN, Status: w.Status, Customer: w.Customer,
+			BankBalance: int64(w.Balance), LastATC: int(w.LastATC), Currency: deskCurrency}
+		lines := []string{app.MsgTellerLookup.Textf(r.lang, w.PAN, w.PSN, w.Customer, statusText(w.Status, r.lang),
+			app.FormatMoney(w.Balance), w.LastATC)}
+		if p := look.Phone; p != nil {
+			bal, atc := p.Balance, int(p.ATC)
+			j.PhoneBalance, j.PhoneATC, j.PhoneCurrency = &bal, &atc, p.Currency
+			lines = append(lines, app.MsgTellerLookupPhone.Textf(r.lang, app.FormatMoney(app.Money(bal)), atc))
+		}
+		if w.PhoneBalance != nil {
+			j.Uploaded = &uploadJSON{At: w.PhoneUploaded.UTC().Format(time.RFC3339), Balance: int64(*w.PhoneBalance)}
+			lines = append(lines, app.MsgTellerLookupUpload.Textf(r.lang, w.PhoneUploaded.Local().Format("2006-01-02 15:04"),
+				app.FormatMoney(*w.PhoneBalance)))
+		}
+		if u := look.Unfinished; u != nil {
+			j.Unfinished = &unfinishedRow{Amount: int64(u.Amount), ATC: int(u.ATC), At: u.At.UTC().Format(time.RFC3339), By: u.Operator}
+			lines = append(lines, app.MsgTellerPending.Textf(r.lang, app.FormatMoney(u.Amount)))
+		}
+		return r.done(j, lines...)
+	})
 }
 
 // statementJSON is `teller statement --json`.
@@ -207,81 +165,67 @@ type statementRow struct {
 func tellerStatement(ctx context.Context, r *tellerRun, args []string) int {
 	pan := r.fs.String("pan", "", "the wallet's number")
 	psn := r.fs.String("psn", "", "the wallet's sequence number (default: the newest with the PAN)")
-	if code, ok := r.parse(args); !ok {
-		return code
-	}
-	t, op, done, err := r.open(ctx)
-	if err != nil {
-		return r.fail(err, "")
-	}
-	defer done()
-	s, err := t.Statement(ctx, op, strings.TrimSpace(*pan), strings.TrimSpace(*psn))
-	if err != nil {
-		return r.fail(err, "")
-	}
-	rows := func(lines []app.StatementLine) []statementRow {
-		out := make([]statementRow, 0, len(lines))
-		for _, l := range lines {
-			row := statementRow{At: wireTime(l.At), Kind: l.Kind, ATC: int(l.ATC), Amount: int64(l.Amount), State: l.State,
-				Reason: l.Reason, Operator: l.Operator, TerminalID: l.TerminalID, MerchantID: l.MerchantID}
-			if l.Balance != nil {
-				b := int64(*l.Balance)
-				row.Balance = &b
-			}
-			out = append(out, row)
+	return r.run(ctx, args, func(t *app.Teller, op app.Operator) int {
+		s, err := t.Statement(ctx, op, strings.TrimSpace(*pan), strings.TrimSpace(*psn))
+		if err != nil {
+			return r.failure(err)
 		}
-		return out
+		j := statementJSON{PAN: s.PAN, PSN: s.PSN, Status: s.Status, Customer: s.Customer, Balance: int64(s.Balance),
+			LastATC: int(s.LastATC), Entries: statementRows(s.Entries), AwaitingDesk: statementRows(s.AwaitingDesk)}
+		lines := []string{app.MsgTellerStatement.Textf(r.lang, s.PAN, s.PSN, s.Customer, statusText(s.Status, r.lang), app.FormatMoney(s.Balance))}
+		if len(s.Entries) == 0 {
+			lines = append(lines, app.MsgTellerNoEntries.Text(r.lang))
+		}
+		lines = append(lines, statementLines(s.Entries, r.lang)...)
+		if len(s.AwaitingDesk) > 0 {
+			lines = append(lines, app.MsgTellerAwaitingDesk.Text(r.lang))
+			lines = append(lines, statementLines(s.AwaitingDesk, r.lang)...)
+		}
+		return r.done(j, lines...)
+	})
+}
+
+func statementRows(lines []app.StatementLine) []statementRow {
+	out := make([]statementRow, 0, len(lines))
+	for _, l := range lines {
+		row := statementRow{At: wireTime(l.At), Kind: l.Kind, ATC: int(l.ATC), Amount: int64(l.Amount), State: l.State,
+			Reason: l.Reason, Operator: l.Operator, TerminalID: l.TerminalID, MerchantID: l.MerchantID}
+		if l.Balance != nil {
+			b := int64(*l.Balance)
+			row.Balance = &b
+		}
+		out = append(out, row)
 	}
-	if *r.asJSON {
-		r.json(statementJSON{PAN: s.PAN, PSN: s.PSN, Status: s.Status, Customer: s.Customer, Balance: int64(s.Balance),
-			LastATC: int(s.LastATC), Entries: rows(s.Entries), AwaitingDesk: rows(s.AwaitingDesk)})
-		return tellerDone
-	}
-	r.say("%s", app.MsgTellerStatement.Textf(*r.lang, s.PAN, s.PSN, s.Customer, statusText(s.Status, *r.lang), app.FormatMoney(s.Balance)))
-	line := func(l app.StatementLine) {
+	return out
+}
+
+// statementLines are a statement's entries as a person reads them; an
+// entry a desk sent shows the desk, one a teller made the teller.
+func statementLines(lines []app.StatementLine, lang string) []string {
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
 		who := l.Operator
 		if who == "" {
 			who = strings.TrimSpace(l.TerminalID + " " + l.MerchantID)
 		}
-		r.say("%s", app.MsgTellerStatementLine.Textf(*r.lang, localTime(l.At), kindText(l.Kind, *r.lang), l.ATC,
-			app.FormatMoney(l.Amount), stateWord(l.State, *r.lang), who))
+		out = append(out, app.MsgTellerStatementLine.Textf(lang, localTime(l.At), kindText(l.Kind, lang), l.ATC,
+			app.FormatMoney(l.Amount), stateWord(l.State, lang), who))
 	}
-	if len(s.Entries) == 0 {
-		r.say("%s", app.MsgTellerNoEntries.Text(*r.lang))
-	}
-	for _, l := range s.Entries {
-		line(l)
-	}
-	if len(s.AwaitingDesk) > 0 {
-		r.say("%s", app.MsgTellerAwaitingDesk.Text(*r.lang))
-		for _, l := range s.AwaitingDesk {
-			line(l)
-		}
-	}
-	return tellerDone
+	return out
 }
 
 func tellerHotlist(ctx context.Context, r *tellerRun, args []string) int {
 	pan := r.fs.String("pan", "", "the wallet's number")
 	reason := r.fs.String("reason", "", "why, in a few words (lost phone, …)")
-	if code, ok := r.parse(args); !ok {
-		return code
-	}
-	t, op, done, err := r.open(ctx)
-	if err != nil {
-		return r.fail(err, "")
-	}
-	defer done()
-	v, err := t.Hotlist(ctx, op, strings.TrimSpace(*pan), *reason)
-	if err != nil {
-		return r.fail(err, "")
-	}
-	text := app.MsgTellerHotlisted.Textf(*r.lang, strings.TrimSpace(*pan), v)
-	if *r.asJSON {
-		r.json(map[string]any{"outcome": "hotlisted", "reason": text, "pan": strings.TrimSpace(*pan), "version": v})
-	}
-	r.say("%s", text)
-	return tellerDone
+	return r.run(ctx, args, func(t *app.Teller, op app.Operator) int {
+		p := strings.TrimSpace(*pan)
+		v, err := t.Hotlist(ctx, op, p, *reason)
+		if err != nil {
+			return r.failure(err)
+		}
+		text := app.MsgTellerHotlisted.Textf(r.lang, p, v)
+		return r.done(map[string]any{"outcome": "hotlisted", "reason": text, "pan": p, "version": v}, text)
+	})
 }
 
 // exceptionJSON is one item of the exception queue as the command shows it.
@@ -313,80 +257,54 @@ func tellerExceptions(ctx context.Context, r *tellerRun, args []string) int {
 	state := r.fs.String("state", "open", "open, resolved or all")
 	resolve := r.fs.Int64("resolve", 0, "resolve the exception with this number")
 	note := r.fs.String("note", "", "with --resolve: what was found and done")
-	if code, ok := r.parse(args); !ok {
-		return code
-	}
-	if *resolve == 0 && *note != "" {
-		return r.fail(errors.New("--note goes with --resolve ID"), "bad_input")
-	}
-	t, op, done, err := r.open(ctx)
-	if err != nil {
-		return r.fail(err, "")
-	}
-	defer done()
-	if *resolve != 0 {
-		e, err := t.Resolve(ctx, op, *resolve, *note)
+	r.check(func() error {
+		if *resolve == 0 && *note != "" {
+			return badInput(app.MsgCLITellerNoteNoResolve)
+		}
+		return nil
+	})
+	return r.run(ctx, args, func(t *app.Teller, op app.Operator) int {
+		if *resolve != 0 {
+			e, err := t.Resolve(ctx, op, *resolve, *note)
+			if err != nil {
+				return r.failure(err)
+			}
+			text := app.MsgTellerResolved.Textf(r.lang, e.ID)
+			return r.done(map[string]any{"outcome": "resolved", "reason": text, "exception": exceptionOf(e)}, text)
+		}
+		list, err := t.Exceptions(ctx, op, app.ExceptionState(*state))
 		if err != nil {
-			return r.fail(err, "")
+			return r.failure(err)
 		}
-		text := app.MsgTellerResolved.Textf(*r.lang, e.ID)
-		if *r.asJSON {
-			r.json(map[string]any{"outcome": "resolved", "reason": text, "exception": exceptionOf(e)})
-		}
-		r.say("%s", text)
-		return tellerDone
-	}
-	list, err := t.Exceptions(ctx, op, app.ExceptionState(*state))
-	if err != nil {
-		return r.fail(err, "")
-	}
-	if *r.asJSON {
 		out := make([]exceptionJSON, 0, len(list))
+		var lines []string
+		if len(list) == 0 {
+			lines = append(lines, app.MsgTellerNoExceptions.Text(r.lang))
+		}
 		for _, e := range list {
 			out = append(out, exceptionOf(e))
+			lines = append(lines, app.MsgTellerException.Textf(r.lang, e.ID, localTime(e.At), e.Kind, e.PAN, e.PSN, e.ATC, e.Detail))
+			if !e.Open() {
+				lines = append(lines, app.MsgTellerExceptionDone.Textf(r.lang, localTime(e.ResolvedAt), e.ResolvedBy, e.Resolution))
+			}
 		}
-		r.json(map[string]any{"state": *state, "exceptions": out})
-		return tellerDone
-	}
-	if len(list) == 0 {
-		r.say("%s", app.MsgTellerNoExceptions.Text(*r.lang))
-	}
-	for _, e := range list {
-		r.say("%s", app.MsgTellerException.Textf(*r.lang, e.ID, localTime(e.At), e.Kind, e.PAN, e.PSN, e.ATC, e.Detail))
-		if !e.Open() {
-			r.say("%s", app.MsgTellerExceptionDone.Textf(*r.lang, localTime(e.ResolvedAt), e.ResolvedBy, e.Resolution))
-		}
-	}
-	return tellerDone
+		return r.done(map[string]any{"state": *state, "exceptions": out}, lines...)
+	})
 }
 
 func tellerReentry(ctx context.Context, r *tellerRun, args []string) int {
 	r.phoneFlags()
 	note := r.fs.String("note", "", "why the phone's log is re-entered (reinstalled, wiped, …)")
-	if code, ok := r.parse(args); !ok {
-		return code
-	}
-	t, op, done, err := r.open(ctx)
-	if err != nil {
-		return r.fail(err, "")
-	}
-	defer done()
-	res, err := t.ReEnter(ctx, op, *note, func(s app.TellerStep) {
-		if !*r.asJSON {
-			fmt.Fprintf(r.stderr, "%s\n", app.StepText(s, *r.lang))
+	return r.run(ctx, args, func(t *app.Teller, op app.Operator) int {
+		res, err := t.ReEnter(ctx, op, *note, r.step)
+		if err != nil {
+			return r.failure(err)
 		}
+		p := res.Phone
+		text := app.MsgTellerReEntered.Textf(r.lang, p.PAN+"/"+p.PSN, p.ATC, app.FormatMoney(app.Money(p.Balance)), res.Resolved)
+		return r.done(map[string]any{"outcome": "reentered", "reason": text, "pan": p.PAN, "psn": p.PSN, "atc": p.ATC,
+			"balance": p.Balance, "resolved": res.Resolved}, text)
 	})
-	if err != nil {
-		return r.fail(err, "")
-	}
-	p := res.Phone
-	text := app.MsgTellerReEntered.Textf(*r.lang, p.PAN+"/"+p.PSN, p.ATC, app.FormatMoney(app.Money(p.Balance)), res.Resolved)
-	if *r.asJSON {
-		r.json(map[string]any{"outcome": "reentered", "reason": text, "pan": p.PAN, "psn": p.PSN, "atc": p.ATC,
-			"balance": p.Balance, "resolved": res.Resolved})
-	}
-	r.say("%s", text)
-	return tellerDone
 }
 
 func statusText(status, lang string) string {

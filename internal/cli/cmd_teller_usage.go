@@ -44,10 +44,12 @@ func tellerUsage(lang string) string {
 	return b.String()
 }
 
-// inputError is a mistake in what the teller typed, said in their language.
+// inputError is a mistake in what the teller typed, said in their language;
+// cause, if any, is what the program found, for the log.
 type inputError struct {
-	m    app.Message
-	args []any
+	m     app.Message
+	args  []any
+	cause error
 }
 
 func (e inputError) Error() string         { return e.m.Textf(app.English, e.args...) }

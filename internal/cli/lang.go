@@ -137,9 +137,20 @@ func (s *speaker) parseFlags(fs *flag.FlagSet, args []string) error {
 		if l := f.Value.String(); !spoken(l) {
 			return langError{l}
 		}
-		s.lang = f.Value.String()
+		// Parsing stops at the first argument that is no flag; a --lang
+		// after it was found already, and the default must not undo it.
+		if langSet(fs) {
+			s.lang = f.Value.String()
+		}
 	}
 	return nil
+}
+
+// langSet says whether --lang was among the flags parsed.
+func langSet(fs *flag.FlagSet) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "lang" })
+	return set
 }
 
 // parse parses the flags, saying what is wrong with them; false means
