@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -123,8 +124,8 @@ func TestMigrationsAreIdempotentOnReopen(t *testing.T) {
 		}
 		db.Close()
 	}
-	if v := cli(t, path, "PRAGMA user_version;"); v != "1" {
-		t.Errorf("user_version %s, want 1", v)
+	if v := cli(t, path, "PRAGMA user_version;"); v != strconv.Itoa(SchemaVersion()) {
+		t.Errorf("user_version %s, want %d", v, SchemaVersion())
 	}
 }
 
