@@ -62,4 +62,12 @@ const (
 	MsgTellerErrNoWallet     Message = "teller.err_no_wallet"
 	MsgTellerErrNeedsBank    Message = "teller.err_needs_bank"
 	MsgTellerErrUnfinished   Message = "teller.err_unfinished"
+	MsgTellerErrTapFirst     Message = "teller.err_tap_first"
+	MsgTellerErrAnswered     Message = "teller.err_answered"
+
+	// What a tap made of an earlier load of the phone.
+	MsgTellerNoteFinished Message = "teller.note_finished"
+	MsgTellerNoteReturned Message = "teller.note_returned"
+	MsgTellerNoteNotDone  Message = "teller.note_not_done"
+	MsgTellerNoteFiled    Message = "teller.note_filed"
 )

@@ -20,9 +20,10 @@ type Teller struct {
 	Kernel LoadKernel // runs the online load with the phone
 	Desk   TellerDesk
 	Audit  Audit
-	// Notes keeps, across restarts, the loads the bank approved whose
-	// script did not reach the phone; the desk's settings store does.
-	Notes    SettingsStore
+	// Notes keeps, across restarts, every load from before the bank is
+	// asked until the phone shows it (or it is given back, or filed with
+	// the bank): the desk's own table of teller notes.
+	Notes    TellerNotes
 	Terminal string           // terminal id, for idempotency keys
 	Now      func() time.Time // nil: time.Now
 }
@@ -30,6 +31,16 @@ type Teller struct {
 // TellerDesk says whether this desk may run teller mode.
 type TellerDesk interface {
 	IsTellerDesk(ctx context.Context) (bool, error)
+}
+
+// TellerNotes keeps the teller's note of each wallet's load in flight,
+// one per wallet ("<PAN>-<PSN>"), durably: a note kept is there after a
+// crash. Notes hold the phone's whole PAN and ARQC, so they are never
+// settings, whose changes are audited with their values.
+type TellerNotes interface {
+	TellerNote(ctx context.Context, wallet string) (string, error) // ErrNotFound when none
+	KeepTellerNote(ctx context.Context, wallet, body string) error
+	DropTellerNote(ctx context.Context, wallet string) error
 }
 
 // LoadKernel is the terminal's side of an online load (emv.Kernel has it).
@@ -52,6 +63,9 @@ type TellerBank interface {
 	Exceptions(ctx context.Context, state ExceptionState) ([]BankException, error)
 	Resolve(ctx context.Context, key, operator string, id int64, note string) (BankException, error)
 	ReEnter(ctx context.Context, key string, r ReEntry) (int, error) // exceptions resolved
+	// FileException queues a load the desk could not settle in the
+	// bank's exception queue (kind unfinished_load).
+	FileException(ctx context.Context, key string, r UnfinishedReport) (BankException, error)
 }
 
 // BankWallet is a wallet as the bank knows it.
@@ -126,6 +140,22 @@ type BankUnload struct {
 	Amount   Money
 	Customer string
 	Operator string
+	// ReturnsLoadATC is the ATC of an online load whose script never
+	// reached the phone, when the unload gives it back: the bank then
+	// takes that load out of the wallet's balance chain. 0: none.
+	ReturnsLoadATC uint16
+}
+
+// UnfinishedReport is a load the desk could not settle, filed in the
+// bank's exception queue for a person to finish against the phone and
+// the statement.
+type UnfinishedReport struct {
+	Operator string `json:"operator"` // the teller whose tap found it
+	PAN      string `json:"pan"`
+	PSN      string `json:"psn"`
+	ATC      uint16 `json:"atc"` // the load's ARQC
+	Amount   Money  `json:"amount"`
+	Detail   string `json:"detail"` // what the desk read and why it cannot settle it
 }
 
 // ExceptionState filters the exception queue.
@@ -191,6 +221,10 @@ const (
 	BankCodeConflict          = "conflict"
 	BankCodeForbidden         = "forbidden"
 	BankCodeBadRequest        = "bad_request"
+	// BankCodeAnswered: the bank did this already (a load of an ARQC it
+	// answered, a return it made), asked under a key it does not
+	// remember for this desk. It means done, never "not done".
+	BankCodeAnswered = "answered_already"
 )
 
 // Teller-mode failures.
@@ -203,9 +237,13 @@ var (
 	// ErrPhoneRefused: the phone refused the load (its cryptogram, the
 	// bank's ARPC or the script); with LoadUnfinished the money is at the bank.
 	ErrPhoneRefused = errors.New("the phone refused")
-	// ErrNeedsBank: the phone and the bank disagree in a way only the
-	// bank's exception queue can settle.
+	// ErrNeedsBank: the desk could not tell whether the phone took an
+	// earlier load, and filed it in the bank's exception queue, where the
+	// phone and the statement are compared.
 	ErrNeedsBank = errors.New("the phone and the bank must be reconciled at the bank")
+	// ErrTapFirst: an earlier load of the wallet is not settled; only a
+	// tap of the phone, which reads what it holds, may settle it.
+	ErrTapFirst = errors.New("tap the phone first to finish the earlier load")
 	// ErrOperatorID: the bank records operators by ids of 1 to 32 letters,
 	// digits, '.', '_' and '-'; this operator's id is not one.
 	ErrOperatorID = errors.New("the bank does not accept this operator id")
@@ -279,10 +317,19 @@ type WalletLookup struct {
 	Phone *emv.WalletReading
 	// Unfinished is an approved load the phone has not taken yet.
 	Unfinished *UnfinishedLoad
+	// Settled is what this tap made of an earlier load of the phone; nil
+	// when there was none, or when looked up by PAN.
+	Settled *NoteSettlement
 }
 
-// UnfinishedLoad is a load the bank approved whose script did not reach
-// the phone. The desk keeps it until a tap of the same phone finishes it.
+// UnfinishedLoad is the desk's note of a load in flight: written before
+// the bank is asked, it holds the request (sent again byte for byte under
+// Key) and, once it comes, the bank's answer, which is kept before the
+// phone is given any of it. So a note still Unanswered is a load whose
+// ARPC this desk never gave the phone. It goes when the phone took the
+// script, when the bank says it never did the load, when the money went
+// back to the deposit, or when it is filed with the bank; only a tap that
+// reads the phone settles it.
 type UnfinishedLoad struct {
 	PAN      string    `json:"pan"`
 	PSN      string    `json:"psn"`
@@ -298,6 +345,36 @@ type UnfinishedLoad struct {
 	// done the load); Request is sent again under Key to learn which.
 	Unanswered bool      `json:"unanswered,omitempty"`
 	Request    *BankLoad `json:"request,omitempty"`
+	// Phone is what a tap read of it: PhoneTookLoad or PhoneLacksLoad,
+	// "" before a tap could tell. Kept, so that a tap after a failed
+	// return carries it out whatever the phone's ATC has become.
+	Phone string `json:"phone,omitempty"`
+	// Filing is the report for the bank's exception queue when the desk
+	// cannot settle it; kept before it is sent, so it is sent again
+	// byte for byte.
+	Filing *UnfinishedReport `json:"filing,omitempty"`
+}
+
+// What a tap read of a noted load.
+const (
+	PhoneTookLoad  = "took"  // the script is on the phone
+	PhoneLacksLoad = "lacks" // it never reached the phone
+)
+
+// NoteOutcome is what a tap made of a noted load.
+type NoteOutcome string
+
+const (
+	NoteFinished NoteOutcome = "finished" // the phone had taken it
+	NoteReturned NoteOutcome = "returned" // it went back to the deposit
+	NoteNotDone  NoteOutcome = "not_done" // the bank never did it
+	NoteFiled    NoteOutcome = "filed"    // filed in the bank's exception queue
+)
+
+// NoteSettlement is a noted load settled at a tap.
+type NoteSettlement struct {
+	Load    UnfinishedLoad
+	Outcome NoteOutcome
 }
 
 // UnloadResult is an unload done at the bank.
@@ -306,8 +383,9 @@ type UnloadResult struct {
 	Customer    string
 	Amount      Money
 	BankBalance Money // what the bank still owes on the wallet
-	// Settled is an unfinished load of the wallet this unload covers: the
-	// desk no longer returns it to the deposit at the phone's next tap.
+	// Settled is always 0: an unload never settles an unfinished load
+	// (only a tap of the phone may, and an unload is refused while one
+	// is noted). Kept for the command's JSON.
 	Settled Money
 }
 
@@ -315,6 +393,9 @@ type UnloadResult struct {
 type ReEntryResult struct {
 	Phone    emv.WalletReading
 	Resolved int // exception items the bank resolved with it
+	// Settled is what the tap made of an earlier load of the phone; nil
+	// when there was none.
+	Settled *NoteSettlement
 }
 
 // Audit actions of teller mode.

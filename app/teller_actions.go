@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,7 +13,9 @@ import (
 )
 
 // Lookup finds a wallet at the bank by PAN, or, when pan is "", by the
-// phone tapped on the reader (its balance and ATC come with it).
+// phone tapped on the reader (its balance and ATC come with it). A tap
+// settles an earlier load of the phone first (out.Settled), as any tap
+// that reads a phone does.
 func (t *Teller) Lookup(ctx context.Context, op Operator, pan string) (WalletLookup, error) {
 	if err := t.allow(ctx, op, "lookup"); err != nil {
 		return WalletLookup{}, err
@@ -27,6 +28,9 @@ func (t *Teller) Lookup(ctx context.Context, op Operator, pan string) (WalletLoo
 			return WalletLookup{}, fmt.Errorf("teller: lookup: %w", err)
 		}
 		out.Phone, pan, psn = &r, r.PAN, r.PSN
+		if out.Settled, err = t.settleTap(ctx, op, r); err != nil {
+			return out, fmt.Errorf("teller: lookup: %w", err)
+		}
 	} else if !digits(pan, 12, 19) {
 		return WalletLookup{}, fmt.Errorf("teller: lookup: %w", ErrBadPAN)
 	}
@@ -61,7 +65,10 @@ func (t *Teller) Statement(ctx context.Context, op Operator, pan, psn string) (W
 // Unload moves amount of a wallet's e-cash back to the customer's
 // deposit at the bank (psn "" for the first wallet of the PAN). Nothing
 // reaches the phone: it is for a wallet that will not spend again, or to
-// settle what the bank holds beyond the phone.
+// settle what the bank holds beyond the phone. It is refused while a load
+// of the wallet is noted (ErrTapFirst): whether that load's money is on
+// the phone only a tap can tell, and an unload taken for it would give
+// the customer the money twice if the phone had it.
 func (t *Teller) Unload(ctx context.Context, op Operator, pan, psn string, amount Money) (UnloadResult, error) {
 	if err := t.allow(ctx, op, "unload"); err != nil {
 		return UnloadResult{}, err
@@ -72,9 +79,17 @@ func (t *Teller) Unload(ctx context.Context, op Operator, pan, psn string, amoun
 	if !digits(pan, 12, 19) || (psn != "" && !digits(psn, 2, 2)) {
 		return UnloadResult{}, fmt.Errorf("teller: unload: %w", ErrBadPAN)
 	}
+	if psn != "" {
+		if err := t.noNote(ctx, op, pan, psn, amount); err != nil {
+			return UnloadResult{}, err
+		}
+	}
 	w, err := t.Bank.Wallet(ctx, pan, psn)
 	if err != nil {
 		return UnloadResult{}, fmt.Errorf("teller: unload from %s: %w", MaskPAN(pan), err)
+	}
+	if err := t.noNote(ctx, op, w.PAN, w.PSN, amount); err != nil {
+		return UnloadResult{}, err
 	}
 	res := UnloadResult{PAN: w.PAN, PSN: w.PSN, Customer: w.Customer, Amount: amount}
 	key, err := newKey(t.Terminal)
@@ -87,20 +102,23 @@ func (t *Teller) Unload(ctx context.Context, op Operator, pan, psn string, amoun
 		t.refused(ctx, op, what, err)
 		return res, fmt.Errorf("teller: %s: %w", what, err)
 	}
-	detail := fmt.Sprintf("%s; the bank holds %s on it", what, FormatMoney(res.BankBalance))
-	// An unload of at least a load the phone never took settles it: the
-	// next tap must not give the same money back to the deposit again.
-	// (A load the bank never answered is left to the phone's next tap,
-	// which asks the bank what it did before anything is given back.)
-	if u, err := t.unfinished(ctx, w.PAN, w.PSN); err == nil && u != nil && !u.Unanswered && amount >= u.Amount {
-		if err := t.dropUnfinished(ctx, u, op.ID); err != nil {
-			return res, fmt.Errorf("teller: %s was done, but the unfinished load of %s could not be marked settled: %w", what, FormatMoney(u.Amount), err)
-		}
-		res.Settled = u.Amount
-		detail += fmt.Sprintf("; it settles the unfinished load of %s at ATC %d", FormatMoney(u.Amount), u.ATC)
-	}
-	t.audit(ctx, op, AuditTellerUnload, detail)
+	t.audit(ctx, op, AuditTellerUnload, fmt.Sprintf("%s; the bank holds %s on it", what, FormatMoney(res.BankBalance)))
 	return res, nil
+}
+
+// noNote refuses an unload of a wallet with a noted load (ErrTapFirst).
+func (t *Teller) noNote(ctx context.Context, op Operator, pan, psn string, amount Money) error {
+	u, err := t.unfinished(ctx, pan, psn)
+	if err != nil {
+		return fmt.Errorf("teller: unload from %s: %w", MaskPAN(pan), err)
+	}
+	if u == nil {
+		return nil
+	}
+	what := fmt.Sprintf("unload of %s from wallet %s/%s", FormatMoney(amount), MaskPAN(pan), psn)
+	err = fmt.Errorf("%w of %s at ATC %d", ErrTapFirst, FormatMoney(u.Amount), u.ATC)
+	t.refused(ctx, op, what, err)
+	return fmt.Errorf("teller: %s: %w", what, err)
 }
 
 // Hotlist blocks every wallet with the PAN; it answers the hotlist's new version.
@@ -193,11 +211,16 @@ func (t *Teller) ReEnter(ctx context.Context, op Operator, note string, onStep f
 		return ReEntryResult{}, fmt.Errorf("teller: re-entry: %w", err)
 	}
 	res := ReEntryResult{Phone: r}
+	step(onStep, StepBank)
+	// An earlier load first, as at every tap: the re-entry then starts
+	// the chain from a phone with nothing in flight.
+	if res.Settled, err = t.settleTap(ctx, op, r); err != nil {
+		return res, fmt.Errorf("teller: re-entry: %w", err)
+	}
 	key, err := newKey(t.Terminal)
 	if err != nil {
 		return res, err
 	}
-	step(onStep, StepBank)
 	res.Resolved, err = t.Bank.ReEnter(ctx, key, ReEntry{PAN: r.PAN, PSN: r.PSN, ATC: r.ATC, Balance: Money(r.Balance), Operator: op.ID, Note: note})
 	what := fmt.Sprintf("re-entry of wallet %s/%s at ATC %d, balance %s (%s)", MaskPAN(r.PAN), r.PSN, r.ATC, FormatMoney(Money(r.Balance)), note)
 	if err != nil {
@@ -248,11 +271,28 @@ func (t *Teller) allow(ctx context.Context, op Operator, what string) error {
 
 // audit records one line; a teller's action is done at the bank whether
 // or not the desk's audit log takes the line, so its failure is not the
-// action's (the bank's own log has it too).
+// action's (the bank's own log has it too). Any wallet number in it is
+// masked, those in errors passed on included (a lookup's URL has one).
 func (t *Teller) audit(ctx context.Context, op Operator, action AuditAction, detail string) {
 	if t.Audit != nil {
-		_ = t.Audit.Record(ctx, AuditEvent{At: t.now(), Operator: op.ID, Action: action, Detail: detail})
+		_ = t.Audit.Record(ctx, AuditEvent{At: t.now(), Operator: op.ID, Action: action, Detail: maskPANs(detail)})
 	}
+}
+
+// maskPANs masks every run of 12 to 19 digits in s as MaskPAN does.
+func maskPANs(s string) string {
+	b := []byte(s)
+	for i := 0; i < len(b); {
+		j := i
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		if n := j - i; n >= 12 && n <= 19 {
+			copy(b[i:j], MaskPAN(string(b[i:j])))
+		}
+		i = max(j, i+1)
+	}
+	return string(b)
 }
 
 // refused audits an action the bank or the phone refused.
@@ -271,46 +311,6 @@ func step(onStep func(TellerStep), s TellerStep) {
 	if onStep != nil {
 		onStep(s)
 	}
-}
-
-// The unfinished loads are kept as settings, one per wallet.
-func unfinishedKey(pan, psn string) string { return "teller.unfinished." + pan + "-" + psn }
-
-// unfinished is the approved load the phone has not taken, or nil.
-func (t *Teller) unfinished(ctx context.Context, pan, psn string) (*UnfinishedLoad, error) {
-	if t.Notes == nil {
-		return nil, nil
-	}
-	v, err := t.Notes.Setting(ctx, unfinishedKey(pan, psn))
-	if errors.Is(err, ErrNotFound) || (err == nil && v == "") {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("teller: the unfinished load of %s: %w", MaskPAN(pan), err)
-	}
-	var u UnfinishedLoad
-	if err := json.Unmarshal([]byte(v), &u); err != nil || u.PAN != pan || u.PSN != psn || u.Amount <= 0 {
-		return nil, fmt.Errorf("teller: the unfinished load of %s is damaged: %v", MaskPAN(pan), err)
-	}
-	return &u, nil
-}
-
-func (t *Teller) keepUnfinished(ctx context.Context, u UnfinishedLoad) error {
-	if t.Notes == nil {
-		return errors.New("teller: nowhere to keep the unfinished load")
-	}
-	b, err := json.Marshal(u)
-	if err != nil {
-		return err
-	}
-	return t.Notes.SetSetting(ctx, unfinishedKey(u.PAN, u.PSN), string(b), u.Operator)
-}
-
-func (t *Teller) dropUnfinished(ctx context.Context, u *UnfinishedLoad, by string) error {
-	if t.Notes == nil {
-		return nil
-	}
-	return t.Notes.SetSetting(ctx, unfinishedKey(u.PAN, u.PSN), "", by)
 }
 
 // Input refused before anything is asked of the bank.

@@ -38,6 +38,7 @@ func ExplainTeller(err error, lang string) string {
 		msg Message
 	}{
 		{ErrNotTellerDesk, MsgTellerErrNotDesk},
+		{ErrTapFirst, MsgTellerErrTapFirst},
 		{ErrOperatorID, MsgTellerErrOperatorID},
 		{ErrNoteNeeded, MsgTellerErrNote},
 		{ErrBadPAN, MsgTellerErrPAN},
@@ -64,6 +65,7 @@ func bankRefusal(e *BankError, lang string) string {
 		BankCodeConflict:          MsgTellerErrConflict,
 		BankCodeForbidden:         MsgTellerErrForbidden,
 		BankCodeBadRequest:        MsgTellerErrBadRequest,
+		BankCodeAnswered:          MsgTellerErrAnswered,
 	}[e.Code]
 	if ok {
 		return m.Text(lang)
@@ -79,14 +81,19 @@ func bankRefusal(e *BankError, lang string) string {
 // sentence, or two when an earlier load was settled first or the balance
 // after could not be read back.
 func LoadText(r LoadResult, lang string) string {
+	s := loadText(r, lang)
+	if r.Returned > 0 {
+		s = MsgTellerReturned.Textf(lang, FormatMoney(r.Returned)) + " " + s
+	}
+	return s
+}
+
+func loadText(r LoadResult, lang string) string {
 	switch r.Outcome {
 	case LoadDone:
 		s := MsgTellerLoaded.Textf(lang, FormatMoney(r.Amount), FormatMoney(r.BalanceBefore), FormatMoney(r.BalanceAfter))
 		if !r.AfterRead {
 			s += " " + MsgTellerAfterUnread.Textf(lang, FormatMoney(r.BalanceAfter))
-		}
-		if r.Returned > 0 {
-			s = MsgTellerReturned.Textf(lang, FormatMoney(r.Returned)) + " " + s
 		}
 		return s
 	case LoadFinished:
@@ -98,6 +105,20 @@ func LoadText(r LoadResult, lang string) string {
 		return MsgTellerUnfinished.Textf(lang, FormatMoney(r.Amount))
 	}
 	return MsgTellerNotLoaded.Textf(lang, ExplainTeller(r.Err, lang))
+}
+
+// SettledText is what a tap made of an earlier load of the phone, in the
+// teller's language; "" for none.
+func SettledText(s *NoteSettlement, lang string) string {
+	if s == nil {
+		return ""
+	}
+	m, ok := map[NoteOutcome]Message{NoteFinished: MsgTellerNoteFinished, NoteReturned: MsgTellerNoteReturned,
+		NoteNotDone: MsgTellerNoteNotDone, NoteFiled: MsgTellerNoteFiled}[s.Outcome]
+	if !ok {
+		return ""
+	}
+	return m.Textf(lang, FormatMoney(s.Load.Amount))
 }
 
 // StepText is a step of a tap in the teller's language.

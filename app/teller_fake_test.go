@@ -22,7 +22,9 @@ import (
 // cryptography: the ARQC is verified, the ARPC and the script are the
 // issuer's. It keeps the rules the desk relies on: idempotent writes, a
 // load built on the lower of the bank's and the phone's balance, an ARQC
-// answered once. The real bank's own tests are in bank/ and sync/.
+// answered once (answered_already when asked again under another key), a
+// load returned once, the exception queue. The real bank's own tests are
+// in bank/ and sync/.
 type memBank struct {
 	t   *testing.T
 	iss *issuance.Issuer
@@ -32,7 +34,6 @@ type memBank struct {
 	deposits map[string]app.Money
 	answered map[string]string // key → request, for idempotency
 	answers  map[string]any
-	seenARQC map[string]bool
 	hotlist  []string
 	excs     []app.BankException
 	calls    []string
@@ -42,6 +43,10 @@ type memBank struct {
 	loseAnswer bool
 	// spoilARPC flips a bit of the next load's ARPC.
 	spoilARPC bool
+	// downOn refuses the calls of that name as unreachable ("unload",
+	// "file"…); refuseReturns refuses returns as a bank short of money would.
+	downOn        string
+	refuseReturns bool
 }
 
 type memWallet struct {
@@ -51,6 +56,13 @@ type memWallet struct {
 	lastATC  uint16
 	hot      bool
 	ops      []string // "load:li.na" …
+	loads    map[uint16]*memLoad
+}
+
+// memLoad is an online load the bank did, by its ARQC's ATC.
+type memLoad struct {
+	amount, after app.Money
+	returned      bool
 }
 
 func newMemBank(t *testing.T) *memBank {
@@ -60,7 +72,7 @@ func newMemBank(t *testing.T) *memBank {
 		t.Fatal(err)
 	}
 	return &memBank{t: t, iss: iss, wallets: map[string]*memWallet{}, deposits: map[string]app.Money{},
-		answered: map[string]string{}, answers: map[string]any{}, seenARQC: map[string]bool{}}
+		answered: map[string]string{}, answers: map[string]any{}}
 }
 
 // customer has a deposit and a wallet holding balance.
@@ -74,7 +86,7 @@ func (b *memBank) customer(user string, deposit, balance app.Money) *wallet.Card
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.deposits[user] = deposit
-	b.wallets[w.PAN()+"/"+w.PSN()] = &memWallet{card: w, customer: user, known: balance}
+	b.wallets[w.PAN()+"/"+w.PSN()] = &memWallet{card: w, customer: user, known: balance, loads: map[uint16]*memLoad{}}
 	return w
 }
 
@@ -86,7 +98,7 @@ func (b *memBank) refuse(status int, code, msg string) error {
 // call must go on.
 func (b *memBank) begin(name, key string, req any) (answer any, done bool, err error) {
 	b.calls = append(b.calls, name)
-	if b.down {
+	if b.down || b.downOn == name {
 		return nil, true, fmt.Errorf("%w: connection refused", app.ErrBankUnavailable)
 	}
 	if key == "" {
@@ -144,7 +156,20 @@ func (b *memBank) Statement(_ context.Context, pan, psn string) (app.WalletState
 	if err != nil {
 		return app.WalletStatement{}, err
 	}
-	return app.WalletStatement{PAN: w.card.PAN(), PSN: w.card.PSN(), Customer: w.customer, Balance: w.known}, nil
+	st := app.WalletStatement{PAN: w.card.PAN(), PSN: w.card.PSN(), Customer: w.customer, Balance: w.known}
+	for atc, l := range w.loads {
+		after := l.after
+		st.Entries = append(st.Entries, app.StatementLine{Kind: "load", ATC: atc, Amount: l.amount, State: "posted", Balance: &after})
+	}
+	return st, nil
+}
+
+// forget drops every idempotency record, as the bank does for a desk
+// enrolled again: its new certificate is a new client.
+func (b *memBank) forget() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.answered, b.answers = map[string]string{}, map[string]any{}
 }
 
 func (b *memBank) Load(_ context.Context, key string, r app.BankLoad) (app.BankLoadAnswer, error) {
@@ -166,9 +191,11 @@ func (b *memBank) Load(_ context.Context, key string, r app.BankLoad) (app.BankL
 	switch {
 	case err != nil || !ok:
 		return app.BankLoadAnswer{}, b.refuse(http.StatusForbidden, app.BankCodeForbidden, "the ARQC does not verify")
+	case w.loads[r.ATC] != nil:
+		return app.BankLoadAnswer{}, b.refuse(http.StatusConflict, app.BankCodeAnswered, "this ARQC was answered already")
 	case w.hot:
 		return app.BankLoadAnswer{}, b.refuse(http.StatusForbidden, app.BankCodeHotlisted, "the wallet is hotlisted")
-	case r.ATC <= w.lastATC || b.seenARQC[string(r.ARQC)]:
+	case r.ATC <= w.lastATC:
 		return app.BankLoadAnswer{}, b.refuse(http.StatusConflict, app.BankCodeConflict, "an old ARQC")
 	case b.deposits[r.Customer] < r.Amount:
 		return app.BankLoadAnswer{}, b.refuse(http.StatusPaymentRequired, app.BankCodeInsufficientFunds, "the deposit holds less")
@@ -187,7 +214,7 @@ func (b *memBank) Load(_ context.Context, key string, r app.BankLoad) (app.BankL
 		b.spoilARPC = false
 		arpc[0] ^= 1
 	}
-	b.seenARQC[string(r.ARQC)] = true
+	w.loads[r.ATC] = &memLoad{amount: r.Amount, after: newBal}
 	b.deposits[r.Customer] -= r.Amount
 	w.known += r.Amount
 	w.lastATC = r.ATC
@@ -207,8 +234,22 @@ func (b *memBank) Unload(_ context.Context, key string, r app.BankUnload) (app.M
 	if err != nil {
 		return 0, err
 	}
+	var returns *memLoad
+	if r.ReturnsLoadATC != 0 {
+		switch returns = w.loads[r.ReturnsLoadATC]; {
+		case returns == nil || returns.amount != r.Amount:
+			return 0, b.refuse(http.StatusConflict, app.BankCodeConflict, "no such load to return")
+		case returns.returned:
+			return 0, b.refuse(http.StatusConflict, app.BankCodeAnswered, "returned already")
+		case b.refuseReturns:
+			return 0, b.refuse(http.StatusPaymentRequired, app.BankCodeInsufficientFunds, "the wallet holds less")
+		}
+	}
 	if w.known < r.Amount {
 		return 0, b.refuse(http.StatusPaymentRequired, app.BankCodeInsufficientFunds, "the wallet holds less")
+	}
+	if returns != nil {
+		returns.returned = true
 	}
 	w.known -= r.Amount
 	b.deposits[r.Customer] += r.Amount
@@ -291,11 +332,52 @@ func (b *memBank) ReEnter(_ context.Context, key string, r app.ReEntry) (int, er
 	return n, b.keep("reentry", key, r, n)
 }
 
+func (b *memBank) FileException(_ context.Context, key string, r app.UnfinishedReport) (app.BankException, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if prev, done, err := b.begin("file", key, r); done {
+		a, _ := prev.(app.BankException)
+		return a, err
+	}
+	if _, _, err := b.wallet(r.PAN, r.PSN); err != nil {
+		return app.BankException{}, err
+	}
+	e := app.BankException{ID: int64(len(b.excs) + 100), At: time.Now(), Kind: "unfinished_load", PAN: r.PAN, PSN: r.PSN, ATC: r.ATC,
+		TerminalID: "BRANCH01", Detail: fmt.Sprintf("load of %s at ATC %d, filed by %s: %s", app.FormatMoney(r.Amount), r.ATC, r.Operator, r.Detail)}
+	b.excs = append(b.excs, e)
+	return e, b.keep("file", key, r, e)
+}
+
+// filed are the open unfinished loads in the exception queue.
+func (b *memBank) filed() []app.BankException {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []app.BankException
+	for _, e := range b.excs {
+		if e.Kind == "unfinished_load" && e.Open() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // known is what the bank owes on w.
 func (b *memBank) known(w *wallet.Card) app.Money {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.wallets[w.PAN()+"/"+w.PSN()].known
+}
+
+// knownOf is what the bank owes on user's only wallet.
+func (b *memBank) knownOf(user string) app.Money {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, w := range b.wallets {
+		if w.customer == user {
+			return w.known
+		}
+	}
+	return -1
 }
 
 func (b *memBank) deposit(user string) app.Money {
@@ -304,12 +386,57 @@ func (b *memBank) deposit(user string) app.Money {
 	return b.deposits[user]
 }
 
+// memNotes is the desk's table of teller notes in memory.
+type memNotes struct {
+	mu    sync.Mutex
+	notes map[string]string
+	// fail refuses every write from the fail-th on (1: the first), as a
+	// full disk would; 0 never.
+	fail, writes int
+}
+
+func newMemNotes() *memNotes { return &memNotes{notes: map[string]string{}} }
+
+func (n *memNotes) TellerNote(_ context.Context, wallet string) (string, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	v, ok := n.notes[wallet]
+	if !ok {
+		return "", app.ErrNotFound
+	}
+	return v, nil
+}
+
+func (n *memNotes) KeepTellerNote(_ context.Context, wallet, body string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.writes++; n.fail > 0 && n.writes >= n.fail {
+		return fmt.Errorf("disk full")
+	}
+	n.notes[wallet] = body
+	return nil
+}
+
+func (n *memNotes) DropTellerNote(_ context.Context, wallet string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.notes, wallet)
+	return nil
+}
+
+func (n *memNotes) count() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.notes)
+}
+
 // branch is a teller desk: the Teller over the bank in memory, the real
 // kernel, and a loopback reader the test puts phones on.
 type branch struct {
 	t      *testing.T
 	bank   *memBank
 	mem    *memory
+	notes  *memNotes
 	reader *device.Loopback
 	leave  device.Leave
 	phone  device.Application
@@ -329,9 +456,18 @@ func newBranch(t *testing.T) *branch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &branch{t: t, bank: newMemBank(t), mem: newMemory(), reader: device.NewLoopback("L"), desk: &tellerDesk{teller: true}}
-	b.teller = &app.Teller{Bank: b.bank, Reader: b, Kernel: k, Desk: b.desk, Audit: b.mem, Notes: b.mem, Terminal: "BRANCH01"}
+	b := &branch{t: t, bank: newMemBank(t), mem: newMemory(), notes: newMemNotes(), reader: device.NewLoopback("L"), desk: &tellerDesk{teller: true}}
+	b.teller = &app.Teller{Bank: b.bank, Reader: b, Kernel: k, Desk: b.desk, Audit: b.mem, Notes: b.notes, Terminal: "BRANCH01"}
 	return b
+}
+
+// another is a second teller desk at the same bank, with notes of its own.
+func (b *branch) another() *branch {
+	b.t.Helper()
+	o := newBranch(b.t)
+	o.bank = b.bank
+	o.teller.Bank, o.teller.Terminal = b.bank, "BRANCH02"
+	return o
 }
 
 // Tap puts the phone on the reader as the next tap, leaving as b.leave says.

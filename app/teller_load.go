@@ -20,8 +20,12 @@ const LoadFailed LoadOutcome = "failed"
 // load was found finished (LoadFinished). Otherwise the result's Outcome
 // says what it means: LoadRefused and LoadFailed moved nothing;
 // LoadUnfinished means the bank approved (or may have) and the phone did
-// not take it: the money is at the bank, and the next load on the same
-// phone at this desk finishes it first, so it is never loaded twice.
+// not take it: the money is at the bank, and the next tap of the same
+// phone at this desk settles it first, so it is never loaded twice.
+//
+// The load is noted (teller_notes.go) before the bank is asked, and the
+// bank's answer before the phone is given it, so that a desk that dies
+// anywhere in between finds it at the next tap.
 func (t *Teller) Load(ctx context.Context, op Operator, amount Money, onStep func(TellerStep)) (LoadResult, error) {
 	if err := t.allow(ctx, op, "load"); err != nil {
 		return LoadResult{}, err
@@ -40,16 +44,17 @@ func (t *Teller) Load(ctx context.Context, op Operator, amount Money, onStep fun
 	st, err := t.Kernel.StartLoad(ctx, card, emv.Load{Amount: int64(amount), At: t.now(), Progress: progress})
 	res := LoadResult{Amount: amount, PAN: st.Wallet.PAN, PSN: st.Wallet.PSN, ATC: st.ATC,
 		BalanceBefore: Money(st.Wallet.Balance), BalanceAfter: Money(st.Wallet.Balance), AfterRead: st.Wallet.PAN != ""}
+	// An earlier load of this phone is settled from what this tap read,
+	// before anything else, even when the phone went on to refuse or
+	// leave: its ATC has moved on, and the next tap must not find it
+	// harder to tell.
+	if wholeReading(st, err) {
+		if done, serr := t.settleEarlier(ctx, op, st.Wallet, &res); done {
+			return res, serr
+		}
+	}
 	if err != nil {
 		return t.stopped(ctx, op, res, phoneErr(err))
-	}
-	if u, err := t.unfinished(ctx, res.PAN, res.PSN); err != nil {
-		return t.stopped(ctx, op, res, err)
-	} else if u != nil {
-		finished, err := t.settle(ctx, op, u, st.Wallet, &res)
-		if err != nil || finished {
-			return res, err
-		}
 	}
 
 	step(onStep, StepBank)
@@ -64,30 +69,43 @@ func (t *Teller) Load(ctx context.Context, op Operator, amount Money, onStep fun
 	}
 	req := BankLoad{PAN: res.PAN, PSN: res.PSN, ATC: st.ATC, ARQC: st.ARQC, CDOL1Data: st.CDOL1Data, IAD: st.IAD,
 		Amount: amount, Customer: w.Customer, Balance: res.BalanceBefore, Operator: op.ID}
+	u := UnfinishedLoad{PAN: res.PAN, PSN: res.PSN, ATC: st.ATC, Amount: amount, Customer: w.Customer,
+		Before: res.BalanceBefore, Key: key, At: t.now(), Operator: op.ID, Unanswered: true, Request: &req}
+	if err := t.keepNote(ctx, u); err != nil {
+		return t.stopped(ctx, op, res, err) // nothing was asked
+	}
 	ans, err := t.Bank.Load(ctx, key, req)
 	if err != nil {
 		var refusal *BankError
 		if errors.As(err, &refusal) && !errors.Is(err, ErrBankUnavailable) {
+			// Refused: nothing moved. A note that cannot be dropped is
+			// asked again at the next tap, and refused again.
+			if derr := t.dropNote(ctx, &u); derr != nil {
+				err = fmt.Errorf("%w (%w)", err, derr)
+			}
 			return t.stopped(ctx, op, res, err)
 		}
-		// No answer: the bank may have done the load. Keep the request,
-		// to send it again under the same key when the phone comes back.
-		u := UnfinishedLoad{PAN: res.PAN, PSN: res.PSN, ATC: st.ATC, Amount: amount, Customer: w.Customer,
-			Before: res.BalanceBefore, Key: key, At: t.now(), Operator: op.ID, Unanswered: true, Request: &req}
+		// No answer: the bank may have done the load. The note keeps the
+		// request, sent again under the same key at the next tap.
+		return t.unfinishedResult(ctx, op, res, u, err)
+	}
+	u.Unanswered, u.Target = false, ans.Balance
+	if err := t.keepNote(ctx, u); err != nil {
+		// The phone gets nothing it was not noted as getting: the note
+		// still says unanswered, which the next tap takes as "never given".
 		return t.unfinishedResult(ctx, op, res, u, err)
 	}
 
 	step(onStep, StepScript)
 	fin, ferr := t.Kernel.FinishLoad(ctx, card, st, emv.IssuerAnswer{ARPC: ans.ARPC, ARC: ans.ARC, Script: ans.Script})
 	if !fin.ScriptApplied {
-		u := UnfinishedLoad{PAN: res.PAN, PSN: res.PSN, ATC: st.ATC, Amount: amount, Customer: w.Customer,
-			Target: ans.Balance, Before: res.BalanceBefore, Key: key, At: t.now(), Operator: op.ID}
 		if ferr == nil {
 			ferr = errors.New("the phone was given no script")
 		}
 		return t.unfinishedResult(ctx, op, res, u, phoneErr(ferr))
 	}
-	// The script is on the phone: the load is done, whatever came after.
+	// The phone answered the script: the load is done, whatever came
+	// after, and the note goes.
 	res.Outcome, res.BalanceAfter, res.AfterRead = LoadDone, ans.Balance, fin.BalanceRead
 	if fin.BalanceRead {
 		res.BalanceAfter = Money(fin.Balance)
@@ -100,115 +118,53 @@ func (t *Teller) Load(ctx context.Context, op Operator, amount Money, onStep fun
 	if res.Returned > 0 {
 		detail += fmt.Sprintf("; an earlier unfinished load of %s went back to the deposit first", FormatMoney(res.Returned))
 	}
+	if err := t.dropNote(ctx, &u); err != nil {
+		detail += fmt.Sprintf("; the note stays (%v): the next tap finds the load on the phone", err)
+	}
 	t.audit(ctx, op, AuditTellerLoad, detail)
 	step(onStep, StepDone)
 	return res, nil
 }
 
-// settle finishes an earlier load of this phone that the bank approved
-// (or may have) and the phone did not take, before a new one. finished
-// is true when the earlier load turns out to be on the phone after all:
-// this tap then loads nothing more. Otherwise the earlier amount goes
-// back to the customer's deposit (res.Returned) and the new load goes on.
-func (t *Teller) settle(ctx context.Context, op Operator, u *UnfinishedLoad, r emv.WalletReading, res *LoadResult) (bool, error) {
-	fail := func(err error) (bool, error) {
-		*res, err = t.stopped(ctx, op, *res, fmt.Errorf("%w of %s: %w", ErrUnfinishedLoad, FormatMoney(u.Amount), err))
-		return false, err
+// wholeReading says whether StartLoad read the wallet whole (its balance,
+// ATC and last online ATC) before it stopped, if it stopped.
+func wholeReading(st emv.LoadStart, err error) bool {
+	if st.Wallet.PAN == "" {
+		return false
 	}
-	applied := false
-	if u.Unanswered {
-		var err error
-		if u, err = t.askAgain(ctx, op, u); err != nil {
-			return fail(err)
-		}
-		if u == nil {
-			return false, nil // the bank never did it: nothing to finish
-		}
-	} else {
-		var known bool
-		applied, known = scriptTaken(u, r)
-		if !known {
-			if err := t.dropUnfinished(ctx, u, op.ID); err != nil {
-				return fail(err)
-			}
-			detail := fmt.Sprintf("cannot tell whether wallet %s/%s took the load of %s at ATC %d: it shows ATC %d, last online ATC %d, balance %s; the bank's script set %s",
-				MaskPAN(u.PAN), u.PSN, FormatMoney(u.Amount), u.ATC, r.ATC, r.LastOnlineATC, FormatMoney(Money(r.Balance)), FormatMoney(u.Target))
-			t.audit(ctx, op, AuditTellerRefusal, detail)
-			res.Outcome, res.Err = LoadRefused, fmt.Errorf("teller: %w: %s", ErrNeedsBank, detail)
-			return false, res.Err
-		}
-	}
-	if applied {
-		if err := t.dropUnfinished(ctx, u, op.ID); err != nil {
-			return fail(err)
-		}
-		res.Outcome, res.Asked, res.Amount, res.Customer = LoadFinished, res.Amount, u.Amount, u.Customer
-		res.BalanceBefore, res.BalanceAfter, res.AfterRead = u.Before, Money(r.Balance), true
-		t.audit(ctx, op, AuditTellerLoad, fmt.Sprintf("wallet %s/%s had taken the load of %s at ATC %d after all (balance %s); nothing more loaded",
-			MaskPAN(u.PAN), u.PSN, FormatMoney(u.Amount), u.ATC, FormatMoney(Money(r.Balance))))
-		return true, nil
-	}
-	// The phone never took it: give it back to the deposit, under a key
-	// of its own, so an answer lost on the way never unloads twice.
-	_, err := t.Bank.Unload(ctx, "return-"+u.Key, BankUnload{PAN: u.PAN, PSN: u.PSN, Amount: u.Amount, Customer: u.Customer, Operator: op.ID})
+	var le *emv.LoadError
+	return err == nil || (errors.As(err, &le) && le.Step == emv.StepARQC)
+}
+
+// settleEarlier settles, at a load's tap, an earlier load of the phone.
+// done is true when this tap ends there: the earlier load was on the phone
+// after all (nothing more is loaded), it was filed with the bank, or it
+// could not be settled now. Otherwise the new load goes on, after the
+// earlier one went back to the deposit (res.Returned) or turned out never
+// done.
+func (t *Teller) settleEarlier(ctx context.Context, op Operator, r emv.WalletReading, res *LoadResult) (bool, error) {
+	s, err := t.settleTap(ctx, op, r)
 	if err != nil {
-		return fail(err)
+		*res, err = t.stopped(ctx, op, *res, err)
+		return true, err
 	}
-	if err := t.dropUnfinished(ctx, u, op.ID); err != nil {
-		return fail(err)
+	if s == nil {
+		return false, nil
 	}
-	res.Returned = u.Amount
-	t.audit(ctx, op, AuditTellerUnload, fmt.Sprintf("the load of %s onto %s/%s at ATC %d never reached the phone: returned to %s's deposit",
-		FormatMoney(u.Amount), MaskPAN(u.PAN), u.PSN, u.ATC, u.Customer))
+	switch u := s.Load; s.Outcome {
+	case NoteFinished:
+		res.Outcome, res.Asked, res.Amount, res.Customer = LoadFinished, res.Amount, u.Amount, u.Customer
+		res.BalanceBefore, res.BalanceAfter, res.AfterRead, res.Err = u.Before, Money(r.Balance), true, nil
+		return true, nil
+	case NoteFiled:
+		res.Outcome = LoadRefused
+		res.Err = fmt.Errorf("teller: %w: the load of %s onto %s/%s at ATC %d: %s", ErrNeedsBank, FormatMoney(u.Amount),
+			MaskPAN(u.PAN), u.PSN, u.ATC, u.Filing.Detail)
+		return true, res.Err
+	case NoteReturned:
+		res.Returned = u.Amount
+	}
 	return false, nil
-}
-
-// askAgain sends an unanswered load again under its key: the bank
-// answers what it did the first time, or does it now. The phone saw no
-// answer either way, so an approval is a load it never took; a refusal
-// means there is nothing to finish (nil).
-func (t *Teller) askAgain(ctx context.Context, op Operator, u *UnfinishedLoad) (*UnfinishedLoad, error) {
-	ans, err := t.Bank.Load(ctx, u.Key, *u.Request)
-	var refusal *BankError
-	switch {
-	case errors.As(err, &refusal) && !errors.Is(err, ErrBankUnavailable):
-		if err := t.dropUnfinished(ctx, u, op.ID); err != nil {
-			return u, err
-		}
-		t.audit(ctx, op, AuditTellerLoad, fmt.Sprintf("the unanswered load of %s onto %s/%s was not done by the bank: %v",
-			FormatMoney(u.Amount), MaskPAN(u.PAN), u.PSN, err))
-		return nil, nil
-	case err != nil:
-		return u, err
-	}
-	known := *u
-	known.Target, known.Unanswered, known.Request = ans.Balance, false, nil
-	if err := t.keepUnfinished(ctx, known); err != nil {
-		return u, err
-	}
-	return &known, nil
-}
-
-// scriptTaken says whether the phone, as read now, took the script of
-// the unfinished load u; known is false when the reading cannot tell.
-// The phone's last online ATC (9F13) moves to a load's ATC only when it
-// accepts that load's ARPC, which the script needs first; and with no
-// transaction since (this tap's is the only one after the load's), the
-// balance is either the script's or the one before.
-func scriptTaken(u *UnfinishedLoad, r emv.WalletReading) (applied, known bool) {
-	switch {
-	case r.HasLastOnline && r.LastOnlineATC < u.ATC:
-		return false, true
-	case r.HasLastOnline && r.LastOnlineATC > u.ATC:
-		return false, false
-	case r.ATC != u.ATC+1:
-		return false, false
-	case Money(r.Balance) == u.Target:
-		return true, true
-	case Money(r.Balance) == u.Before:
-		return false, true
-	}
-	return false, false
 }
 
 // stopped ends a load in which no money moved: refused by the bank or
@@ -227,8 +183,9 @@ func (t *Teller) stopped(ctx context.Context, op Operator, res LoadResult, err e
 	return res, fmt.Errorf("teller: %s: %w", what, err)
 }
 
-// unfinishedResult keeps an approved load the phone did not take and
-// says so: the money is at the bank.
+// unfinishedResult says that a load the bank approved, or may have, did
+// not reach the phone: the money is at the bank, and the note, kept before
+// the bank was asked, has it for the next tap.
 func (t *Teller) unfinishedResult(ctx context.Context, op Operator, res LoadResult, u UnfinishedLoad, why error) (LoadResult, error) {
 	res.Outcome, res.Customer = LoadUnfinished, u.Customer
 	res.Err = fmt.Errorf("%w: %w", ErrUnfinishedLoad, why)
@@ -237,12 +194,6 @@ func (t *Teller) unfinishedResult(ctx context.Context, op Operator, res LoadResu
 	if u.Unanswered {
 		detail = fmt.Sprintf("load of %s onto wallet %s/%s at ATC %d: the bank did not answer (%v); it may have done it",
 			FormatMoney(u.Amount), MaskPAN(u.PAN), u.PSN, u.ATC, why)
-	}
-	if err := t.keepUnfinished(ctx, u); err != nil {
-		// The desk cannot remember it: the next tap would not finish it.
-		// Say so loudly; the bank's exception queue is then the way.
-		detail += fmt.Sprintf("; KEEPING IT FAILED: %v", err)
-		res.Err = fmt.Errorf("%w (and the desk could not keep it: %w)", res.Err, err)
 	}
 	t.audit(ctx, op, AuditTellerLoad, detail)
 	return res, fmt.Errorf("teller: %w", res.Err)

@@ -188,31 +188,42 @@ func TestTeller_WhenTheBankApprovesAndThePhoneDoesNotTakeIt(t *testing.T) {
 	}
 }
 
-func TestTeller_APhoneThatCannotTellIsLeftToTheBank(t *testing.T) {
+func TestTeller_APhoneThatCannotTellIsFiledWithTheBank(t *testing.T) {
 	// Given a phone that took the script while the desk lost its answer,
-	// then was read once more before coming back
+	// then was loaded at another branch before coming back
 	b := newBranch(t)
 	w := b.bank.customer("alice", 100000, 50000)
 	b.on(w, device.Leave{DuringCommand: 14})
-	if res, _ := b.teller.Load(context.Background(), teller, 20000, nil); res.Outcome != app.LoadUnfinished {
-		t.Fatalf("first tap %v", res.Outcome)
+	first, _ := b.teller.Load(context.Background(), teller, 20000, nil)
+	if first.Outcome != app.LoadUnfinished {
+		t.Fatalf("first tap %v", first.Outcome)
 	}
-	b.on(w, device.Leave{})
-	if _, err := b.teller.Lookup(context.Background(), teller, ""); err != nil {
-		t.Fatal(err)
+	other := b.another()
+	other.on(w, device.Leave{})
+	if res, err := other.teller.Load(context.Background(), teller, 100, nil); err != nil || res.Outcome != app.LoadDone {
+		t.Fatalf("at the other branch: %+v, %v", res, err)
 	}
 
-	// When it is tapped to load again
+	// When it is tapped to load again here
+	b.on(w, device.Leave{})
 	res, err := b.teller.Load(context.Background(), teller, 20000, nil)
 
-	// Then the desk says it cannot tell, loads nothing, and leaves it to the bank's statement
-	if !errors.Is(err, app.ErrNeedsBank) || res.Outcome != app.LoadRefused || w.Balance() != 70000 {
+	// Then the desk says it cannot tell, loads nothing, and has filed it in the bank's exception queue
+	if !errors.Is(err, app.ErrNeedsBank) || res.Outcome != app.LoadRefused || w.Balance() != 70100 {
 		t.Fatalf("%+v, %v; phone %d", res, err, w.Balance())
 	}
-	if s := app.ExplainTeller(err, app.SimplifiedChinese); !strings.Contains(s, "对账单") {
+	if s := app.ExplainTeller(err, app.SimplifiedChinese); !strings.Contains(s, "对账单") || !strings.Contains(s, "差错") {
 		t.Errorf("explained %q", s)
 	}
-	// And the next load goes on as usual
+	filed := b.bank.filed()
+	if len(filed) != 1 || filed[0].ATC != first.ATC || !strings.Contains(filed[0].Detail, "200.00") ||
+		!strings.Contains(filed[0].Detail, "cannot tell") || strings.Contains(filed[0].Detail, w.PAN()) {
+		t.Errorf("filed %+v", filed)
+	}
+	// And the desk forgot it: the next load goes on as usual
+	if b.notes.count() != 0 {
+		t.Errorf("%d notes left", b.notes.count())
+	}
 	if res, err := b.teller.Load(context.Background(), teller, 100, nil); err != nil || res.Outcome != app.LoadDone {
 		t.Fatalf("next load %+v, %v", res, err)
 	}
@@ -384,6 +395,8 @@ func TestTeller_ExplainSaysEachFailureInBothLanguages(t *testing.T) {
 		{&emv.LoadError{Step: emv.StepSelect, Err: emv.ErrNoWallet}, app.MsgTellerErrNoWallet},
 		{fmt.Errorf("%w: %w", app.ErrNeedsBank, app.ErrBankUnavailable), app.MsgTellerErrNeedsBank},
 		{fmt.Errorf("%w: %w", app.ErrUnfinishedLoad, app.ErrBankUnavailable), app.MsgTellerErrUnfinished},
+		{fmt.Errorf("x: %w of 200.00 at ATC 3", app.ErrTapFirst), app.MsgTellerErrTapFirst},
+		{&app.BankError{Status: 409, Code: app.BankCodeAnswered}, app.MsgTellerErrAnswered},
 	}
 	for _, tc := range cases {
 		for _, lang := range []string{app.English, app.SimplifiedChinese} {
@@ -407,30 +420,49 @@ func TestTeller_ExplainSaysEachFailureInBothLanguages(t *testing.T) {
 	}
 }
 
-func TestTeller_AnUnloadAtTheBankSettlesAnUnfinishedLoad(t *testing.T) {
-	// Given a load the bank approved and the phone refused
+func TestTeller_AnUnloadWaitsForATapOfThePhone(t *testing.T) {
+	// Given a load the phone took while the desk did not hear it say so
 	ctx := context.Background()
 	b := newBranch(t)
 	w := b.bank.customer("alice", 100000, 50000)
-	b.on(w, device.Leave{})
-	b.bank.spoilARPC = true
-	if res, _ := b.teller.Load(ctx, teller, 20000, nil); res.Outcome != app.LoadUnfinished {
-		t.Fatalf("first tap %v", res.Outcome)
+	b.on(w, device.Leave{DuringCommand: 14})
+	if res, _ := b.teller.Load(ctx, teller, 20000, nil); res.Outcome != app.LoadUnfinished || w.Balance() != 70000 {
+		t.Fatalf("first tap %v, phone %d", res.Outcome, w.Balance())
 	}
 
-	// When the teller gives it back to the deposit at the bank
-	un, err := b.teller.Unload(ctx, teller, w.PAN(), w.PSN(), 20000)
-	if err != nil || un.Settled != 20000 {
-		t.Fatalf("unload %+v, %v", un, err)
+	// When the teller unloads it at the bank, with or without the PSN
+	calls := len(b.bank.calls)
+	for _, psn := range []string{w.PSN(), ""} {
+		_, err := b.teller.Unload(ctx, teller, w.PAN(), psn, 20000)
+
+		// Then it is refused with "tap the phone first", and nothing is unloaded
+		if !errors.Is(err, app.ErrTapFirst) {
+			t.Fatalf("unload with psn %q: %v", psn, err)
+		}
+		if s := app.ExplainTeller(err, app.English); !strings.Contains(s, "Tap the phone first to finish the earlier load") {
+			t.Errorf("explained %q", s)
+		}
+	}
+	if slices.Contains(b.bank.calls[calls:], "unload") || b.bank.deposit("alice") != 80000 {
+		t.Errorf("the bank was asked %v; deposit %d", b.bank.calls[calls:], b.bank.deposit("alice"))
 	}
 
-	// Then the phone's next load gives nothing back twice
+	// When the phone is tapped (a lookup)
 	b.on(w, device.Leave{})
-	res, err := b.teller.Load(ctx, teller, 20000, nil)
-	if err != nil || res.Outcome != app.LoadDone || res.Returned != 0 {
-		t.Fatalf("next load %+v, %v", res, err)
+	look, err := b.teller.Lookup(ctx, teller, "")
+
+	// Then the tap finds the load on the phone, and the customer has it once
+	if err != nil || look.Settled == nil || look.Settled.Outcome != app.NoteFinished || look.Unfinished != nil {
+		t.Fatalf("lookup %+v, %v", look, err)
+	}
+	if s := app.SettledText(look.Settled, app.English); !strings.Contains(s, "had taken the earlier load of 200.00") {
+		t.Errorf("settled %q", s)
 	}
 	if w.Balance() != 70000 || b.bank.deposit("alice") != 80000 || b.bank.known(w) != 70000 {
 		t.Errorf("phone %d, deposit %d, bank %d", w.Balance(), b.bank.deposit("alice"), b.bank.known(w))
+	}
+	// And an unload is the teller's again
+	if un, err := b.teller.Unload(ctx, teller, w.PAN(), "", 100); err != nil || un.BankBalance != 69900 {
+		t.Errorf("unload after the tap %+v, %v", un, err)
 	}
 }

@@ -65,6 +65,8 @@ func (d *Desk) teller(reader app.Reader, capk string) (*app.Teller, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The teller's notes are the desk database's own table (never its
+	// settings, which are audited with their values).
 	return &app.Teller{Bank: &tellerBank{d: d}, Reader: reader, Kernel: k, Desk: d, Audit: d.DB, Notes: d.DB,
 		Terminal: d.Terminal}, nil
 }
@@ -157,4 +159,12 @@ func (b *tellerBank) ReEnter(ctx context.Context, key string, r app.ReEntry) (in
 		return 0, err
 	}
 	return c.ReEnter(ctx, key, r)
+}
+
+func (b *tellerBank) FileException(ctx context.Context, key string, r app.UnfinishedReport) (app.BankException, error) {
+	c, err := b.client()
+	if err != nil {
+		return app.BankException{}, err
+	}
+	return c.FileException(ctx, key, r)
 }

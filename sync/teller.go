@@ -23,6 +23,8 @@ import (
 // wrapping ErrUnavailable or the *APIError.
 type Teller struct{ c *Client }
 
+var _ app.TellerBank = (*Teller)(nil)
+
 // Teller gives the client's teller calls. Only a desk the bank enrolled
 // as a teller desk is let through.
 func (c *Client) Teller() *Teller { return &Teller{c: c} }
@@ -62,6 +64,10 @@ func (t *Teller) Load(ctx context.Context, key string, r app.BankLoad) (app.Bank
 // answers what the bank still owes on the wallet.
 func (t *Teller) Unload(ctx context.Context, key string, r app.BankUnload) (app.Money, error) {
 	req := unloadWire{PAN: r.PAN, PSN: r.PSN, Amount: int64(r.Amount), User: r.Customer, Operator: r.Operator}
+	if r.ReturnsLoadATC != 0 {
+		atc := int64(r.ReturnsLoadATC)
+		req.ReturnsLoadATC = &atc
+	}
 	var a struct {
 		Balance *int64 `json:"balance"`
 	}
@@ -134,6 +140,22 @@ func (t *Teller) ReEnter(ctx context.Context, key string, r app.ReEntry) (int, e
 		return 0, err
 	}
 	return a.Resolved, nil
+}
+
+// FileException queues a load the desk could not settle in the bank's
+// exception queue (kind unfinished_load).
+func (t *Teller) FileException(ctx context.Context, key string, r app.UnfinishedReport) (app.BankException, error) {
+	atc := int64(r.ATC)
+	req := fileWire{Operator: r.Operator, PAN: r.PAN, PSN: r.PSN, ATC: &atc, Amount: int64(r.Amount), Detail: r.Detail}
+	var e exceptionWire
+	if err := t.post(ctx, "/v1/teller/exceptions", key, req, &e); err != nil {
+		return app.BankException{}, err
+	}
+	x, err := e.app()
+	if err != nil {
+		return app.BankException{}, fmt.Errorf("sync: POST /v1/teller/exceptions: %w", err)
+	}
+	return x, nil
 }
 
 func (t *Teller) get(ctx context.Context, path string, out any) error {
@@ -232,11 +254,20 @@ type (
 		Balance *int64 `json:"balance"`
 	}
 	unloadWire struct {
+		PAN            string `json:"pan"`
+		PSN            string `json:"psn"`
+		Amount         int64  `json:"amount"`
+		User           string `json:"user"`
+		Operator       string `json:"operator"`
+		ReturnsLoadATC *int64 `json:"returns_load_atc,omitempty"`
+	}
+	fileWire struct {
+		Operator string `json:"operator"`
 		PAN      string `json:"pan"`
 		PSN      string `json:"psn"`
+		ATC      *int64 `json:"atc"`
 		Amount   int64  `json:"amount"`
-		User     string `json:"user"`
-		Operator string `json:"operator"`
+		Detail   string `json:"detail"`
 	}
 	exceptionWire struct {
 		ID         int64  `json:"id"`

@@ -210,7 +210,7 @@ func TestTeller_RefusalsCarryTheBanksCode(t *testing.T) {
 		{"an ARQC answered already", func() error {
 			_, err := b.teller.Load(b.ctx, banktest.NewKey("load"), loadOf(used, "alice", "li.na"))
 			return err
-		}, http.StatusConflict, app.BankCodeConflict},
+		}, http.StatusConflict, app.BankCodeAnswered},
 		{"another customer's wallet", func() error {
 			_, st := b.arqc(w, 100)
 			_, err := b.teller.Load(b.ctx, banktest.NewKey("load"), loadOf(st, "bob", "li.na"))
