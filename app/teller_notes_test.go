@@ -385,3 +385,32 @@ func (u urlErrors) Load(_ context.Context, _ string, r app.BankLoad) (app.BankLo
 	return app.BankLoadAnswer{}, &app.BankError{Status: 403, Code: app.BankCodeForbidden,
 		Message: "GET /v1/teller/wallets/" + r.PAN + ": refused"}
 }
+
+// FuzzTellerNote reads whatever the desk's table of notes might hold (a
+// damaged disk, an older release's note) as a wallet's note: it is read,
+// or refused with an error that says so, never a panic, and an unload of
+// the wallet is refused either way.
+func FuzzTellerNote(f *testing.F) {
+	const pan, psn = "6231990000000019", "00"
+	f.Add(`{"pan":"6231990000000019","psn":"00","atc":5,"amount":20000,"key":"K","target":70000}`)
+	f.Add(`{"pan":"6231990000000019","psn":"00","atc":5,"amount":20000,"key":"K","unanswered":true,"request":{"ARQC":"AAEC"}}`)
+	f.Add(`{"pan":"6231990000000019","psn":"00","atc":70000,"amount":-1,"filing":{"atc":"x"}}`)
+	f.Add(`{"pan":"6231990000000018","psn":"00","amount":1,"key":"K"}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, body string) {
+		notes := newMemNotes()
+		notes.notes[pan+"-"+psn] = body
+		// A bank that cannot be reached: the unload must stop before it.
+		tl := &app.Teller{Bank: &memBank{t: t, down: true}, Desk: &tellerDesk{teller: true}, Notes: notes, Terminal: "BRANCH01"}
+		_, err := tl.Unload(context.Background(), teller, pan, psn, 100)
+		if body == "" { // no note, as a dropped one
+			if !errors.Is(err, app.ErrBankUnavailable) {
+				t.Fatalf("no note: %v", err)
+			}
+			return
+		}
+		if !errors.Is(err, app.ErrTapFirst) && !strings.Contains(err.Error(), "damaged") {
+			t.Fatalf("note %q: %v", body, err)
+		}
+	})
+}
