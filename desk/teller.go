@@ -33,13 +33,9 @@ func (d *Desk) IsTellerDesk(ctx context.Context) (bool, error) {
 // with, and the online-load kernel over the named reader, or every
 // reader when reader is "". The function closes the reader.
 func (d *Desk) Teller(ctx context.Context, reader, capk string) (*app.Teller, func(), error) {
-	pcsc := device.NewPCSC()
-	t, err := d.teller(PCSCReader{pcsc: pcsc, reader: reader}, capk)
-	if err != nil {
-		pcsc.Close()
-		return nil, nil, err
-	}
-	return t, func() { pcsc.Close() }, nil
+	return overPCSC(func(pcsc *device.PCSC) (*app.Teller, error) {
+		return d.teller(PCSCReader{pcsc: pcsc, reader: reader}, capk)
+	})
 }
 
 // WindowTeller is the window's teller mode: on the reader the settings
@@ -47,13 +43,23 @@ func (d *Desk) Teller(ctx context.Context, reader, capk string) (*app.Teller, fu
 // each call, so an enrolment made in the settings counts at once. The
 // function closes the reader.
 func (d *Desk) WindowTeller(ctx context.Context, s app.Settings, capk string) (*app.Teller, func(), error) {
-	r := chosenReader{pcsc: device.NewPCSC(), settings: s}
-	t, err := d.teller(r, capk)
+	return overPCSC(func(pcsc *device.PCSC) (*app.Teller, error) {
+		return d.teller(chosenReader{pcsc: pcsc, settings: s}, capk)
+	})
+}
+
+// overPCSC builds what works over a PC/SC context of its own, and answers
+// the function that closes the context; when building fails, the context
+// is closed at once.
+func overPCSC[T any](build func(*device.PCSC) (T, error)) (T, func(), error) {
+	pcsc := device.NewPCSC()
+	v, err := build(pcsc)
 	if err != nil {
-		r.pcsc.Close()
-		return nil, nil, err
+		pcsc.Close()
+		var none T
+		return none, nil, err
 	}
-	return t, func() { r.pcsc.Close() }, nil
+	return v, func() { pcsc.Close() }, nil
 }
 
 func (d *Desk) teller(reader app.Reader, capk string) (*app.Teller, error) {
@@ -97,74 +103,49 @@ func (b *tellerBank) client() (*desksync.Teller, error) {
 	return b.c, nil
 }
 
-func (b *tellerBank) Wallet(ctx context.Context, pan, psn string) (app.BankWallet, error) {
+// withClient makes one teller call with the client of the enrolment as
+// it stands now.
+func withClient[T any](b *tellerBank, call func(*desksync.Teller) (T, error)) (T, error) {
 	c, err := b.client()
 	if err != nil {
-		return app.BankWallet{}, err
+		var none T
+		return none, err
 	}
-	return c.Wallet(ctx, pan, psn)
+	return call(c)
+}
+
+func (b *tellerBank) Wallet(ctx context.Context, pan, psn string) (app.BankWallet, error) {
+	return withClient(b, func(c *desksync.Teller) (app.BankWallet, error) { return c.Wallet(ctx, pan, psn) })
 }
 
 func (b *tellerBank) Statement(ctx context.Context, pan, psn string) (app.WalletStatement, error) {
-	c, err := b.client()
-	if err != nil {
-		return app.WalletStatement{}, err
-	}
-	return c.Statement(ctx, pan, psn)
+	return withClient(b, func(c *desksync.Teller) (app.WalletStatement, error) { return c.Statement(ctx, pan, psn) })
 }
 
 func (b *tellerBank) Load(ctx context.Context, key string, r app.BankLoad) (app.BankLoadAnswer, error) {
-	c, err := b.client()
-	if err != nil {
-		return app.BankLoadAnswer{}, err
-	}
-	return c.Load(ctx, key, r)
+	return withClient(b, func(c *desksync.Teller) (app.BankLoadAnswer, error) { return c.Load(ctx, key, r) })
 }
 
 func (b *tellerBank) Unload(ctx context.Context, key string, r app.BankUnload) (app.Money, error) {
-	c, err := b.client()
-	if err != nil {
-		return 0, err
-	}
-	return c.Unload(ctx, key, r)
+	return withClient(b, func(c *desksync.Teller) (app.Money, error) { return c.Unload(ctx, key, r) })
 }
 
 func (b *tellerBank) Hotlist(ctx context.Context, key, operator, pan, reason string) (int64, error) {
-	c, err := b.client()
-	if err != nil {
-		return 0, err
-	}
-	return c.Hotlist(ctx, key, operator, pan, reason)
+	return withClient(b, func(c *desksync.Teller) (int64, error) { return c.Hotlist(ctx, key, operator, pan, reason) })
 }
 
 func (b *tellerBank) Exceptions(ctx context.Context, state app.ExceptionState) ([]app.BankException, error) {
-	c, err := b.client()
-	if err != nil {
-		return nil, err
-	}
-	return c.Exceptions(ctx, state)
+	return withClient(b, func(c *desksync.Teller) ([]app.BankException, error) { return c.Exceptions(ctx, state) })
 }
 
 func (b *tellerBank) Resolve(ctx context.Context, key, operator string, id int64, note string) (app.BankException, error) {
-	c, err := b.client()
-	if err != nil {
-		return app.BankException{}, err
-	}
-	return c.Resolve(ctx, key, operator, id, note)
+	return withClient(b, func(c *desksync.Teller) (app.BankException, error) { return c.Resolve(ctx, key, operator, id, note) })
 }
 
 func (b *tellerBank) ReEnter(ctx context.Context, key string, r app.ReEntry) (int, error) {
-	c, err := b.client()
-	if err != nil {
-		return 0, err
-	}
-	return c.ReEnter(ctx, key, r)
+	return withClient(b, func(c *desksync.Teller) (int, error) { return c.ReEnter(ctx, key, r) })
 }
 
 func (b *tellerBank) FileException(ctx context.Context, key string, r app.UnfinishedReport) (app.BankException, error) {
-	c, err := b.client()
-	if err != nil {
-		return app.BankException{}, err
-	}
-	return c.FileException(ctx, key, r)
+	return withClient(b, func(c *desksync.Teller) (app.BankException, error) { return c.FileException(ctx, key, r) })
 }
