@@ -64,3 +64,39 @@ const (
 	MsgTellerUIWaitingPhone    Message = "tellerui.waiting_phone"
 	MsgTellerUIAsking          Message = "tellerui.asking"
 )
+
+// The bank's codes in the teller screen's words: exception kinds and
+// what each asks of the teller, statement kinds, states and reasons, and
+// a wallet's status. A code this desk does not know is said with the
+// code itself.
+const (
+	MsgTellerUIBankWords              Message = "tellerui.bank_words"
+	MsgTellerUIExcClonedWallet        Message = "tellerui.exception_cloned_wallet"
+	MsgTellerUIExcClonedWalletWhat    Message = "tellerui.exception_cloned_wallet_what"
+	MsgTellerUIExcBalanceChain        Message = "tellerui.exception_balance_chain"
+	MsgTellerUIExcBalanceChainWhat    Message = "tellerui.exception_balance_chain_what"
+	MsgTellerUIExcBalanceMismatch     Message = "tellerui.exception_balance_mismatch"
+	MsgTellerUIExcBalanceMismatchWhat Message = "tellerui.exception_balance_mismatch_what"
+	MsgTellerUIExcUnfinishedLoad      Message = "tellerui.exception_unfinished_load"
+	MsgTellerUIExcUnfinishedLoadWhat  Message = "tellerui.exception_unfinished_load_what"
+	MsgTellerUIExcOther               Message = "tellerui.exception_other"
+	MsgTellerUIExcOtherWhat           Message = "tellerui.exception_other_what"
+	MsgTellerUIKindOther              Message = "tellerui.kind_other"
+	MsgTellerUIStateOther             Message = "tellerui.state_other"
+	MsgTellerUIStateReason            Message = "tellerui.state_reason"
+	MsgTellerUIStatusCloned           Message = "tellerui.status_cloned"
+	MsgTellerUIStatusOther            Message = "tellerui.status_other"
+	MsgTellerUIReasonBadCryptogram    Message = "tellerui.reason_bad_cryptogram"
+	MsgTellerUIReasonBadSignature     Message = "tellerui.reason_bad_signature"
+	MsgTellerUIReasonAmountMismatch   Message = "tellerui.reason_amount_mismatch"
+	MsgTellerUIReasonUnknownWallet    Message = "tellerui.reason_unknown_wallet"
+	MsgTellerUIReasonReplayed         Message = "tellerui.reason_replayed"
+	MsgTellerUIReasonClonedWallet     Message = "tellerui.reason_cloned_wallet"
+	MsgTellerUIReasonHotlisted        Message = "tellerui.reason_hotlisted"
+	MsgTellerUIReasonWrongMerchant    Message = "tellerui.reason_wrong_merchant"
+	MsgTellerUIReasonVoidTooLate      Message = "tellerui.reason_void_too_late"
+	MsgTellerUIReasonVoided           Message = "tellerui.reason_voided"
+	MsgTellerUIReasonInvalid          Message = "tellerui.reason_invalid"
+	MsgTellerUIReasonBalanceChain     Message = "tellerui.reason_balance_chain"
+	MsgTellerUIReasonOther            Message = "tellerui.reason_other"
+)

@@ -23,12 +23,13 @@ type tellerExceptions struct {
 	note     *keyEntry
 	resolveB *keyButton
 	message  *widget.Label
-	empty    *widget.Label // over the list when it has nothing
+	empty    *widget.Label  // over the list when it has nothing
+	logged   map[int64]bool // items whose bank's words went to the log
 }
 
 func newTellerExceptions(t *tellerScreen) *tellerExceptions {
 	d := t.d
-	e := &tellerExceptions{t: t, selected: -1}
+	e := &tellerExceptions{t: t, selected: -1, logged: map[int64]bool{}}
 	e.filter = newKeySelect([]string{d.t(app.MsgTellerUIFilterOpen), d.t(app.MsgTellerUIFilterResolved), d.t(app.MsgTellerUIFilterAll)}, t.key)
 	e.filter.SetSelected(d.t(app.MsgTellerUIFilterOpen))
 	e.filter.OnChanged = func(string) { d.touch(); e.refresh() }
@@ -61,10 +62,17 @@ func newTellerExceptions(t *tellerScreen) *tellerExceptions {
 	return e
 }
 
-// row is an exception as the list shows it.
+// row is an exception as the list shows it: what kind it is and what it
+// asks of the teller, in the desk's language. The bank's own detail is
+// English: it goes to the log, and shows only on an English desk, marked
+// as the bank's words.
 func (e *tellerExceptions) row(x app.BankException) string {
 	d := e.t.d
-	s := d.tf(app.MsgTellerUIExceptionLine, x.ID, x.At.Local().Format("2006-01-02 15:04"), x.Kind, x.PAN, x.PSN, x.ATC, x.Detail)
+	name, what := exceptionText(x.Kind, d.lang)
+	s := d.tf(app.MsgTellerUIExceptionLine, x.ID, x.At.Local().Format("2006-01-02 15:04"), name, x.PAN, x.PSN, x.ATC, what)
+	if x.Detail != "" && d.lang == app.English {
+		s += "\n" + d.tf(app.MsgTellerUIBankWords, x.Detail)
+	}
 	if !x.Open() {
 		s += "\n" + d.tf(app.MsgTellerUIResolvedBy, x.ResolvedBy, x.Resolution)
 	}
@@ -116,6 +124,12 @@ func (e *tellerExceptions) refresh() {
 			d.svc.Log("teller: exceptions: %v", err)
 			e.message.SetText(app.ExplainTeller(err, d.lang))
 			return
+		}
+		for _, x := range items {
+			if !e.logged[x.ID] {
+				e.logged[x.ID] = true
+				d.svc.Log("teller: exception %d (%s) on %s/%s ATC %d: the bank says %q", x.ID, x.Kind, app.MaskPAN(x.PAN), x.PSN, x.ATC, x.Detail)
+			}
 		}
 		e.items, e.selected = items, -1
 		e.list.UnselectAll()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 
@@ -71,11 +72,12 @@ func (b *branch) tellerSignedIn() *tellerScreen {
 // tellerPart shows part i of teller mode by keyboard.
 func (b *branch) tellerPart(ts *tellerScreen, i int) {
 	b.t.Helper()
-	for n := 0; n < 4 && ts.parts.SelectedIndex() != i; n++ {
+	shown := func() (at int) { do(func() { at = ts.parts.SelectedIndex() }); return at }
+	for n := 0; n < 4 && shown() != i; n++ {
 		eventually(b.t, "not busy", func() bool { return !ts.busy() })
 		b.press(fyne.KeyPageDown)
 	}
-	if ts.parts.SelectedIndex() != i {
+	if shown() != i {
 		b.t.Fatalf("part %d not shown", i)
 	}
 }
@@ -101,16 +103,18 @@ func TestTeller_ALoadAndAnUnloadAtTheBank(t *testing.T) {
 	b.typeKeys("100.00")
 	b.press(fyne.KeyReturn)
 	eventually(t, "waiting for the phone", func() bool { return ts.busy() })
-	if h, _, _ := ts.load.Result(); h != "Present phone: load 100.00 CNY" {
+	var h, balances, reason string
+	var shown int
+	do(func() { h, _, _ = ts.load.Result(); shown = ts.shown })
+	if h != "Present phone: load 100.00 CNY" {
 		t.Errorf("while waiting: %q", h)
 	}
-	shown := ts.shown
 	b.reader.Tap(b.w, device.Leave{})
 	eventually(t, "the load's result", func() bool { return ts.shown > shown })
 	b.reader.Remove()
 
 	// Then the screen says loaded, with the balance before and after, large
-	h, balances, reason := ts.load.Result()
+	do(func() { h, balances, reason = ts.load.Result() })
 	if h != "LOADED  100.00" || balances != "Before 500.00   After 600.00" || reason != "Loaded 100.00 CNY. Balance on the phone: 500.00 → 600.00 CNY." {
 		t.Fatalf("result %q / %q / %q", h, balances, reason)
 	}
@@ -177,11 +181,12 @@ func TestTeller_TheExceptionQueueResolvesAnItem(t *testing.T) {
 	b.tellerPart(ts, 2)
 	// Then the open item is listed
 	eventually(t, "listed", func() bool { return len(ts.exc.items) == 1 })
-	row := ts.exc.Rows()[0]
-	if !strings.Contains(row, "balance_mismatch") || !strings.Contains(row, b.w.PAN()) {
+	var row string
+	var id int64
+	do(func() { row, id = ts.exc.Rows()[0], ts.exc.items[0].ID })
+	if !strings.Contains(row, "Balance mismatch") || !strings.Contains(row, "The bank's words: the phone says 900.00") || !strings.Contains(row, b.w.PAN()) {
 		t.Fatalf("row %q", row)
 	}
-	id := ts.exc.items[0].ID
 
 	// When they choose it, type a note and press Enter
 	do(func() { ts.exc.list.Select(0) })
@@ -202,7 +207,8 @@ func TestTeller_TheExceptionQueueResolvesAnItem(t *testing.T) {
 	// And the resolved filter shows who resolved it
 	do(func() { ts.exc.filter.SetSelected(app.MsgTellerUIFilterResolved.Text(app.English)) })
 	eventually(t, "resolved listed", func() bool { return len(ts.exc.items) == 1 })
-	if row := ts.exc.Rows()[0]; !strings.Contains(row, "Resolved by "+teller) {
+	do(func() { row = ts.exc.Rows()[0] })
+	if !strings.Contains(row, "Resolved by "+teller) {
 		t.Errorf("resolved row %q", row)
 	}
 }
@@ -237,14 +243,17 @@ func TestTeller_ReEntryAndHotlist(t *testing.T) {
 	b.typeKeys("phone reset by the customer; log lost")
 	b.press(fyne.KeyReturn)
 	eventually(t, "asked", func() bool { return b.modalSays(app.MsgTellerUIReEntryConfirm.Text(app.English)) })
-	shown := ts.shown
+	var shown int
+	do(func() { shown = ts.shown })
 	b.press(fyne.KeyReturn)
 	eventually(t, "waiting", func() bool { return ts.busy() })
 	b.reader.Tap(b.w, device.Leave{})
 	eventually(t, "re-entered", func() bool { return ts.shown > shown })
 	b.reader.Remove()
 	// Then the bank took the phone's balance, and the screen says so
-	if got := ts.reentry.message.Text; !strings.Contains(got, "re-entered at ATC") || !strings.Contains(got, "500.00") {
+	var got string
+	do(func() { got = ts.reentry.message.Text })
+	if !strings.Contains(got, "re-entered at ATC") || !strings.Contains(got, "500.00") {
 		t.Fatalf("re-entry: %q", got)
 	}
 
@@ -255,8 +264,9 @@ func TestTeller_ReEntryAndHotlist(t *testing.T) {
 	b.reader.Tap(b.w, device.Leave{})
 	eventually(t, "found", func() bool { return ts.wallet.found != nil && !ts.busy() })
 	b.reader.Remove()
-	if !strings.Contains(ts.wallet.info.Text, "The phone shows 500.00 CNY now") {
-		t.Errorf("tapped wallet shown as %q", ts.wallet.info.Text)
+	do(func() { got = ts.wallet.info.Text })
+	if !strings.Contains(got, "The phone shows 500.00 CNY now") {
+		t.Errorf("tapped wallet shown as %q", got)
 	}
 	b.fill(ts.wallet.reason, "phone stolen, reported by alice")
 	b.press(fyne.KeyReturn)
@@ -264,7 +274,104 @@ func TestTeller_ReEntryAndHotlist(t *testing.T) {
 	b.press(fyne.KeyReturn)
 	// Then it is hotlisted at the bank, and shown so
 	eventually(t, "hotlisted", func() bool { return strings.Contains(ts.wallet.info.Text, ": hotlisted") })
-	if !strings.Contains(ts.wallet.message.Text, "is hotlisted") {
-		t.Errorf("message %q", ts.wallet.message.Text)
+	do(func() { got = ts.wallet.message.Text })
+	if !strings.Contains(got, "is hotlisted") {
+		t.Errorf("message %q", got)
+	}
+}
+
+// secondCard gives alice a second wallet with the phone's PAN, PSN 01 and
+// psn01 fen on it from her deposit, issued after the phone's: the bank's
+// default wallet of the PAN from then on.
+func (b *branch) secondCard(psn01 int64) {
+	b.t.Helper()
+	ctx := context.Background()
+	err := b.bank.b.Store().Write(ctx, func(tx bank.Tx) error {
+		w, err := tx.Wallet(b.w.PAN(), b.w.PSN())
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		w.PSN, w.KnownBalance, w.LastATC, w.Created = "01", psn01, 0, now.Add(time.Second)
+		if err := tx.CreateWallet(w); err != nil {
+			return err
+		}
+		// The bank's ledger names, as a voucher posts them.
+		ecash := "ecash:" + w.PAN + "/01"
+		if err := tx.EnsureAccount(ecash, bank.Liability); err != nil {
+			return err
+		}
+		p := bank.Posting{At: now, Kind: "voucher", Memo: "second card", Lines: []bank.Line{{Account: "deposit:alice", Amount: psn01}, {Account: ecash, Amount: -psn01}}}
+		if err := tx.Post(&p); err != nil {
+			return err
+		}
+		return tx.AddLoad(&bank.Load{PAN: w.PAN, PSN: "01", Kind: bank.LoadVoucher, Amount: psn01, BalanceAfter: psn01, PostingID: p.ID, At: now})
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// bankBalance is what the bank holds on alice's wallet with this PSN.
+func (b *branch) bankBalance(psn string) int64 {
+	b.t.Helper()
+	var w bank.Wallet
+	if err := b.bank.b.Store().Read(context.Background(), func(tx bank.Tx) (err error) { w, err = tx.Wallet(b.w.PAN(), psn); return err }); err != nil {
+		b.t.Fatal(err)
+	}
+	return w.KnownBalance
+}
+
+func TestTeller_AfterAnUnloadTheWalletShownStaysWhenAnotherCardSharesItsPAN(t *testing.T) {
+	// Given alice's phone (PSN 00, 500.00) and a newer card of hers with the
+	// same PAN (PSN 01, 200.00), which the bank answers for the PAN alone
+	b := newBranch(t, app.English)
+	b.secondCard(20000)
+	ts := b.tellerSignedIn()
+
+	// When the teller looks the phone up by a tap
+	b.tellerPart(ts, 1)
+	b.tapKeyButton(app.MsgTellerUITapLookup.Text(app.English))
+	eventually(t, "waiting", func() bool { return ts.busy() })
+	b.reader.Tap(b.w, device.Leave{})
+	eventually(t, "found", func() bool { return ts.wallet.found != nil && !ts.busy() })
+	b.reader.Remove()
+	phone := "Wallet " + b.w.PAN() + "/" + b.w.PSN() + " of alice"
+	var info string
+	do(func() { info = ts.wallet.info.Text })
+	if !strings.Contains(info, phone) || !strings.Contains(info, "The bank holds 500.00 CNY") {
+		t.Fatalf("tapped wallet shown as %q", info)
+	}
+
+	// And unloads 30.00 from it, saying yes
+	b.fill(ts.wallet.unloadAmount, "30.00")
+	b.press(fyne.KeyReturn)
+	eventually(t, "asked", func() bool { return b.modalSays("30.00 CNY of wallet " + b.w.PAN() + "/" + b.w.PSN()) })
+	b.press(fyne.KeyReturn)
+
+	// Then the phone's wallet lost 30.00 at the bank, the other card nothing
+	eventually(t, "unloaded", func() bool { return strings.HasPrefix(ts.wallet.message.Text, "Unloaded 30.00 CNY") && !ts.busy() })
+	if b.bankBalance(b.w.PSN()) != 47000 || b.bankBalance("01") != 20000 {
+		t.Fatalf("the bank holds %d on PSN 00 and %d on PSN 01", b.bankBalance(b.w.PSN()), b.bankBalance("01"))
+	}
+	// And the screen still shows the phone's wallet, with its new balance
+	eventually(t, "shown again", func() bool { return strings.Contains(ts.wallet.info.Text, "The bank holds 470.00 CNY") })
+	var statement string
+	do(func() { info, statement = ts.wallet.info.Text, ts.wallet.statement.Text })
+	if !strings.Contains(info, phone) || !strings.Contains(info, "The phone shows 500.00 CNY now") {
+		t.Errorf("after the unload the screen shows %q", info)
+	}
+	if !strings.Contains(statement, "unload") || !strings.Contains(statement, "30.00") {
+		t.Errorf("statement %q", statement)
+	}
+
+	// When the teller unloads again, then it is the phone's wallet again that pays
+	b.fill(ts.wallet.unloadAmount, "10.00")
+	b.press(fyne.KeyReturn)
+	eventually(t, "asked again", func() bool { return b.modalSays("10.00 CNY of wallet " + b.w.PAN() + "/" + b.w.PSN()) })
+	b.press(fyne.KeyReturn)
+	eventually(t, "shown after the second", func() bool { return strings.Contains(ts.wallet.info.Text, "The bank holds 460.00 CNY") })
+	if b.bankBalance(b.w.PSN()) != 46000 || b.bankBalance("01") != 20000 {
+		t.Fatalf("the bank holds %d on PSN 00 and %d on PSN 01", b.bankBalance(b.w.PSN()), b.bankBalance("01"))
 	}
 }

@@ -87,22 +87,18 @@ func (w *tellerWallet) lookup(how string) {
 	if how == "tap" {
 		pan = ""
 	}
-	type found struct {
-		l app.WalletLookup
-		s app.WalletStatement
-	}
-	started := tellerRun(t, func(ctx context.Context, op app.Operator, step func(app.TellerStep)) (found, error) {
+	started := tellerRun(t, func(ctx context.Context, op app.Operator, step func(app.TellerStep)) (walletFound, error) {
 		if pan == "" {
 			step(app.StepTap)
 		}
 		l, err := d.svc.Teller.Lookup(ctx, op, pan)
 		if err != nil {
-			return found{}, err
+			return walletFound{}, err
 		}
 		step(app.StepBank)
 		s, err := d.svc.Teller.Statement(ctx, op, l.Bank.PAN, l.Bank.PSN)
-		return found{l, s}, err
-	}, func(s app.TellerStep) { w.message.SetText(app.StepText(s, d.lang)) }, func(f found, err error) {
+		return walletFound{l, s}, err
+	}, func(s app.TellerStep) { w.message.SetText(app.StepText(s, d.lang)) }, func(f walletFound, err error) {
 		if err != nil {
 			w.message.SetText(app.ExplainTeller(err, d.lang))
 			if f.l.Bank.PAN == "" {
@@ -132,9 +128,8 @@ func (w *tellerWallet) show(l *app.WalletLookup, s app.WalletStatement) {
 		return
 	}
 	b := l.Bank
-	status := d.t(app.MsgTellerUIStatusActive)
-	if b.Hotlisted() {
-		status = d.t(app.MsgTellerUIStatusHotlisted)
+	status, blocked := walletStatusText(b.Status, d.lang)
+	if blocked {
 		enable(false, w.reason, w.hotlistB)
 	}
 	lines := []string{
@@ -178,22 +173,14 @@ func (w *tellerWallet) statementText(s app.WalletStatement) string {
 
 // line is one statement line: when, what, ATC, amount, where it stands, who.
 func (w *tellerWallet) line(e app.StatementLine) string {
-	d := w.t.d
-	kinds := map[string]app.Message{"voucher": app.MsgTellerUIKindVoucher, "load": app.MsgTellerUIKindLoad, "unload": app.MsgTellerUIKindUnload,
-		"purchase": app.MsgTellerUIKindPurchase, "void": app.MsgTellerUIKindVoid, "reentry": app.MsgTellerUIKindReEntry}
-	kind := e.Kind
-	if m, ok := kinds[e.Kind]; ok {
-		kind = d.t(m)
-	}
-	state := stateText(app.OutboxState(e.State), d.lang)
-	if e.State == "awaiting_desk" {
-		state = d.t(app.MsgTellerUIStateAwaiting)
-	}
-	s := fmt.Sprintf("%s  %-4s  ATC %-5d %10s  %s", e.At.Local().Format("2006-01-02 15:04"), kind, e.ATC, app.FormatMoney(e.Amount), state)
+	lang := w.t.d.lang
+	s := fmt.Sprintf("%s  %-4s  ATC %-5d %10s  %s", e.At.Local().Format("2006-01-02 15:04"), statementKindText(e.Kind, lang), e.ATC,
+		app.FormatMoney(e.Amount), statementStateText(e.State, e.Reason, lang))
 	if e.Balance != nil {
 		s += "  → " + app.FormatMoney(*e.Balance)
 	}
-	for _, more := range []string{e.Reason, e.Operator, e.TerminalID} {
+	// Who did it, by the ids the bank keeps: the teller, the terminal.
+	for _, more := range []string{e.Operator, e.TerminalID} {
 		if more != "" {
 			s += "  " + more
 		}
@@ -225,7 +212,7 @@ func (w *tellerWallet) unload() {
 					return
 				}
 				w.unloadAmount.SetText("")
-				w.again(d.tf(app.MsgTellerUnloaded, app.FormatMoney(r.Amount), r.Customer, app.FormatMoney(r.BankBalance)))
+				w.again(d.tf(app.MsgTellerUnloaded, app.FormatMoney(r.Amount), r.Customer, app.FormatMoney(r.BankBalance)), r.Settled > 0)
 			})
 		})
 }
@@ -252,32 +239,59 @@ func (w *tellerWallet) hotlist() {
 				return
 			}
 			w.reason.SetText("")
-			w.again(d.tf(app.MsgTellerHotlisted, app.MaskPAN(pan), version))
+			w.again(d.tf(app.MsgTellerHotlisted, app.MaskPAN(pan), version), false)
 		})
 	})
 }
 
-// again reads the wallet found once more after a change, keeping what
-// the change said.
-func (w *tellerWallet) again(said string) {
+// again reads the wallet shown once more after a change, keeping what
+// the change said. It asks for that wallet's statement by PAN and PSN:
+// a lookup by PAN alone answers the bank's default wallet of the PAN,
+// which may be another card of the same number. settled: the change
+// settled the wallet's unfinished load, which is then shown no more.
+func (w *tellerWallet) again(said string, settled bool) {
 	w.message.SetText(said)
-	l := w.found
-	if l == nil {
+	if w.found == nil {
 		return
 	}
 	d := w.t.d
-	tellerRun(w.t, func(ctx context.Context, op app.Operator, _ func(app.TellerStep)) (app.WalletStatement, error) {
-		nl, err := d.svc.Teller.Lookup(ctx, op, l.Bank.PAN)
+	// A copy for the worker: w.found is only read and set on the Fyne
+	// goroutine, where the new wallet is shown.
+	was := *w.found
+	pan, psn := was.Bank.PAN, was.Bank.PSN
+	tellerRun(w.t, func(ctx context.Context, op app.Operator, _ func(app.TellerStep)) (walletFound, error) {
+		s, err := d.svc.Teller.Statement(ctx, op, pan, psn)
 		if err != nil {
-			return app.WalletStatement{}, err
+			return walletFound{}, err
 		}
-		l.Bank, l.Unfinished = nl.Bank, nl.Unfinished
-		return d.svc.Teller.Statement(ctx, op, l.Bank.PAN, l.Bank.PSN)
-	}, nil, func(s app.WalletStatement, err error) {
+		if s.PAN != pan || s.PSN != psn {
+			return walletFound{}, fmt.Errorf("teller: the bank answered the statement of %s/%s for %s/%s",
+				app.MaskPAN(s.PAN), s.PSN, app.MaskPAN(pan), psn)
+		}
+		return walletFound{l: afterChange(was, s, settled), s: s}, nil
+	}, nil, func(f walletFound, err error) {
 		if err != nil {
 			w.message.SetText(said + " " + app.ExplainTeller(err, d.lang))
 			return
 		}
-		w.show(l, s)
+		w.show(&f.l, f.s)
 	})
+}
+
+// walletFound is a wallet looked up, with its statement.
+type walletFound struct {
+	l app.WalletLookup
+	s app.WalletStatement
+}
+
+// afterChange is the wallet as it was, with what an unload or a hotlist
+// changes taken from its statement: the status, the bank's balance and
+// ATC. What the phone said, at a tap or at its last upload, stays.
+func afterChange(was app.WalletLookup, s app.WalletStatement, settled bool) app.WalletLookup {
+	l := was
+	l.Bank.Status, l.Bank.Customer, l.Bank.Balance, l.Bank.LastATC = s.Status, s.Customer, s.Balance, s.LastATC
+	if settled {
+		l.Unfinished = nil
+	}
+	return l
 }
