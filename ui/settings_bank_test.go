@@ -167,3 +167,62 @@ func (s *shop) modalSays(text string) bool {
 	}
 	return false
 }
+
+func TestSettings_EnrollingAgainTwiceGivesTheWindowEachNewIdentity(t *testing.T) {
+	// Given a fresh desk and a real bank on loopback, with a window that
+	// makes a forwarder for each identity it is given, as the window does
+	lb := startBank(t)
+	s := newShop(t, app.English, app.Limits{})
+	dk := s.deskFolder()
+	var made []*countingForwarder
+	do(func() {
+		reidentify := s.desk.svc.AfterEnrol
+		s.desk.svc.AfterEnrol = func() error {
+			if err := reidentify(); err != nil {
+				return err
+			}
+			fw := &countingForwarder{}
+			made = append(made, fw)
+			s.desk.svc.Forwarding.Use(fw)
+			return nil
+		}
+	})
+	s.signedIn(admin)
+	st := s.openSettings(1)
+	eventually(t, "not enrolled", func() bool { return st.bank.status.Text == app.MsgNotEnrolled.Text(app.English) })
+
+	for i, merchant := range []string{"M001", "M002", "M003"} {
+		// When the admin enrols the desk (again, after a yes)
+		s.enrolTyped(st, lb.url, lb.caFile, lb.code(merchant, false))
+		if i > 0 {
+			eventually(t, "asked to enrol again", func() bool { return s.desk.modal != nil })
+			s.press(fyne.KeyReturn)
+		}
+		eventually(t, "enrolled with "+merchant, func() bool { return strings.Contains(st.bank.message.Text, "of merchant "+merchant) })
+
+		// Then the window was given the new identity, once, and forwards with it
+		enr, err := dk.Enroller().Enrolment(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var terminal, msg string
+		var forwarder app.Forwarder
+		var n int
+		do(func() {
+			terminal, msg, forwarder, n = s.desk.svc.Checkout.Terminal, st.bank.message.Text, s.desk.svc.Forwarding.Forwarder, len(made)
+		})
+		if n != i+1 || terminal != enr.Terminal || forwarder != made[n-1] {
+			t.Fatalf("after enrolling with %s: %d identities given, the checkout sells as %s (enrolled as %s)", merchant, n, terminal, enr.Terminal)
+		}
+		if strings.Contains(msg, app.MsgRestartAfterEnrol.Text(app.English)) || strings.Contains(msg, app.MsgForwardAfterRestart.Text(app.English)) {
+			t.Errorf("after enrolling with %s the settings say %q", merchant, msg)
+		}
+	}
+
+	// When Forward now is tapped, then only the forwarder of the last identity is asked
+	s.tapButton("Forward now")
+	eventually(t, "the newest forwarder asked", func() bool { return made[2].asked() == 1 })
+	if made[0].asked()+made[1].asked()+s.forward.asked() != 0 {
+		t.Error("a forwarder of a former identity was asked to forward")
+	}
+}

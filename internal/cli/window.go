@@ -71,10 +71,7 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 
 	a := fyneapp.NewWithID("cn.lingqian.desk")
-	link := &bankLink{ctx: ctx, d: d, svc: &svc, logger: logger}
-	svc.Reconciler, svc.AfterSale = link, link.afterSale
-	reidentify := svc.AfterEnrol
-	svc.AfterEnrol = func() error { return link.enrolled(reidentify) }
+	link := linkBank(ctx, d, &svc, logger)
 	// The flags first, then what the desk's settings chose, then the
 	// session's locale and the desktop's theme.
 	given := map[string]bool{}
