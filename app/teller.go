@@ -23,9 +23,13 @@ type Teller struct {
 	// Notes keeps, across restarts, every load from before the bank is
 	// asked until the phone shows it (or it is given back, or filed with
 	// the bank): the desk's own table of teller notes.
-	Notes    TellerNotes
-	Terminal string           // terminal id, for idempotency keys
-	Now      func() time.Time // nil: time.Now
+	Notes TellerNotes
+	// Operators are the desk's operators as they stand now: a teller
+	// demoted or locked while signed in is refused at once. Nil only
+	// where the desk keeps no operators (tests of the load alone).
+	Operators OperatorReader
+	Terminal  string           // terminal id, for idempotency keys
+	Now       func() time.Time // nil: time.Now
 }
 
 // TellerDesk says whether this desk may run teller mode.

@@ -253,6 +253,11 @@ func (t *Teller) allow(ctx context.Context, op Operator, what string) error {
 	if !op.Role.Can(RoleTeller) {
 		return fmt.Errorf("teller: %s: %s is a %s: %w", what, op.ID, op.Role, ErrRole)
 	}
+	if t.Operators != nil {
+		if _, err := actingNow(ctx, t.Operators, op, RoleTeller); err != nil {
+			return fmt.Errorf("teller: %s: %w", what, err)
+		}
+	}
 	if !validOperatorID(op.ID) {
 		return fmt.Errorf("teller: %s: operator %q: %w", what, op.ID, ErrOperatorID)
 	}

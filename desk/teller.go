@@ -73,7 +73,7 @@ func (d *Desk) teller(reader app.Reader, capk string) (*app.Teller, error) {
 	}
 	// The teller's notes are the desk database's own table (never its
 	// settings, which are audited with their values).
-	return &app.Teller{Bank: &tellerBank{d: d}, Reader: reader, Kernel: k, Desk: d, Audit: d.DB, Notes: d.DB,
+	return &app.Teller{Bank: &tellerBank{d: d}, Reader: reader, Kernel: k, Desk: d, Audit: d.DB, Notes: d.DB, Operators: d.DB,
 		Terminal: d.Terminal}, nil
 }
 
