@@ -82,7 +82,11 @@ func helpAsked(args []string) bool {
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if stdin != nil {
 		// One buffer for the whole command: PINs are read line by line.
-		stdin = bufio.NewReader(stdin)
+		in := &lineInput{Reader: bufio.NewReader(stdin)}
+		if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+			in.terminal = f
+		}
+		stdin = in
 	}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {

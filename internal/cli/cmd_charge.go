@@ -12,7 +12,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
 	"time"
+
+	"golang.org/x/term"
 
 	"lingqian/app"
 	"lingqian/desk"
@@ -348,8 +351,15 @@ func signIn(ctx context.Context, d *desk.Desk, id string, stdin io.Reader, stder
 // readPIN reads an operator's PIN from the next line of stdin, asking
 // for it when a person is at a terminal.
 func readPIN(id string, stdin io.Reader, stderr io.Writer, lang string) (string, error) {
-	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+	if in, ok := stdin.(*lineInput); ok && in.terminal != nil && in.Buffered() == 0 {
+		// A person types it: asked for, and not shown on the screen.
 		fmt.Fprint(stderr, app.MsgCLIPINFor.Textf(lang, id))
+		b, err := term.ReadPassword(int(in.terminal.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", &pinError{id: id, err: err}
+		}
+		return strings.TrimSpace(string(b)), nil
 	}
 	pin, err := readLine(stdin)
 	if err != nil {
@@ -361,8 +371,13 @@ func readPIN(id string, stdin io.Reader, stderr io.Writer, lang string) (string,
 // readLine reads one line. run hands commands a *bufio.Reader, so what
 // follows the line stays buffered for the next call.
 func readLine(r io.Reader) (string, error) {
-	br, ok := r.(*bufio.Reader)
-	if !ok {
+	var br *bufio.Reader
+	switch in := r.(type) {
+	case *lineInput:
+		br = in.Reader
+	case *bufio.Reader:
+		br = in
+	default:
 		br = bufio.NewReader(r)
 	}
 	line, err := br.ReadString('\n')
@@ -370,6 +385,14 @@ func readLine(r io.Reader) (string, error) {
 		return "", err
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// lineInput is standard input read a line at a time, and the terminal a
+// person types it on, if they do: the PIN prompt is for a person, not for
+// a script.
+type lineInput struct {
+	*bufio.Reader
+	terminal *os.File
 }
 
 func isTerminal(f *os.File) bool {

@@ -104,7 +104,7 @@ func operatorAddOrPasswd(ctx context.Context, s *speaker, d *desk.Desk, sub stri
 	if err != nil {
 		return s.failErr(err)
 	}
-	pin, err := readLine(stdin)
+	pin, err := readPIN(*f.id, stdin, s.stderr, s.lang)
 	if err != nil {
 		return s.fail(s.t(app.MsgCLIOperatorNoNewPIN), fmt.Errorf("reading the new PIN: %w", err))
 	}
