@@ -387,10 +387,6 @@ type UnloadResult struct {
 	Customer    string
 	Amount      Money
 	BankBalance Money // what the bank still owes on the wallet
-	// Settled is always 0: an unload never settles an unfinished load
-	// (only a tap of the phone may, and an unload is refused while one
-	// is noted). Kept for the command's JSON.
-	Settled Money
 }
 
 // ReEntryResult is a lost-log re-entry sent to the bank.

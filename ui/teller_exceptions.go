@@ -206,7 +206,11 @@ func (r *tellerReEntry) ask() {
 			}
 			r.note.SetText("")
 			p := res.Phone
-			r.message.SetText(d.tf(app.MsgTellerReEntered, app.MaskPAN(p.PAN), p.ATC, app.FormatMoney(app.Money(p.Balance)), res.Resolved))
+			said := d.tf(app.MsgTellerReEntered, app.MaskPAN(p.PAN), p.ATC, app.FormatMoney(app.Money(p.Balance)), res.Resolved)
+			if t := app.SettledText(res.Settled, d.lang); t != "" {
+				said += "\n" + t
+			}
+			r.message.SetText(said)
 		})
 		if started {
 			r.message.SetText(d.t(app.MsgTellerUIWaitingPhone))

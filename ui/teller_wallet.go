@@ -142,6 +142,9 @@ func (w *tellerWallet) show(l *app.WalletLookup, s app.WalletStatement) {
 	if p := l.Phone; p != nil {
 		lines = append(lines, d.tf(app.MsgTellerUIPhoneNow, app.FormatMoney(app.Money(p.Balance)), p.ATC))
 	}
+	if t := app.SettledText(l.Settled, d.lang); t != "" {
+		lines = append(lines, t)
+	}
 	if u := l.Unfinished; u != nil {
 		lines = append(lines, d.tf(app.MsgTellerPending, app.FormatMoney(u.Amount)))
 	}
@@ -212,7 +215,7 @@ func (w *tellerWallet) unload() {
 					return
 				}
 				w.unloadAmount.SetText("")
-				w.again(d.tf(app.MsgTellerUnloaded, app.FormatMoney(r.Amount), r.Customer, app.FormatMoney(r.BankBalance)), r.Settled > 0)
+				w.again(d.tf(app.MsgTellerUnloaded, app.FormatMoney(r.Amount), r.Customer, app.FormatMoney(r.BankBalance)))
 			})
 		})
 }
@@ -239,7 +242,7 @@ func (w *tellerWallet) hotlist() {
 				return
 			}
 			w.reason.SetText("")
-			w.again(d.tf(app.MsgTellerHotlisted, app.MaskPAN(pan), version), false)
+			w.again(d.tf(app.MsgTellerHotlisted, app.MaskPAN(pan), version))
 		})
 	})
 }
@@ -247,9 +250,9 @@ func (w *tellerWallet) hotlist() {
 // again reads the wallet shown once more after a change, keeping what
 // the change said. It asks for that wallet's statement by PAN and PSN:
 // a lookup by PAN alone answers the bank's default wallet of the PAN,
-// which may be another card of the same number. settled: the change
-// settled the wallet's unfinished load, which is then shown no more.
-func (w *tellerWallet) again(said string, settled bool) {
+// which may be another card of the same number. A change at the bank
+// never settles an earlier load of the phone: only a tap of it does.
+func (w *tellerWallet) again(said string) {
 	w.message.SetText(said)
 	if w.found == nil {
 		return
@@ -268,7 +271,7 @@ func (w *tellerWallet) again(said string, settled bool) {
 			return walletFound{}, fmt.Errorf("teller: the bank answered the statement of %s/%s for %s/%s",
 				app.MaskPAN(s.PAN), s.PSN, app.MaskPAN(pan), psn)
 		}
-		return walletFound{l: afterChange(was, s, settled), s: s}, nil
+		return walletFound{l: afterChange(was, s), s: s}, nil
 	}, nil, func(f walletFound, err error) {
 		if err != nil {
 			w.message.SetText(said + " " + app.ExplainTeller(err, d.lang))
@@ -287,11 +290,9 @@ type walletFound struct {
 // afterChange is the wallet as it was, with what an unload or a hotlist
 // changes taken from its statement: the status, the bank's balance and
 // ATC. What the phone said, at a tap or at its last upload, stays.
-func afterChange(was app.WalletLookup, s app.WalletStatement, settled bool) app.WalletLookup {
+func afterChange(was app.WalletLookup, s app.WalletStatement) app.WalletLookup {
 	l := was
+	l.Settled = nil // said when the phone was tapped
 	l.Bank.Status, l.Bank.Customer, l.Bank.Balance, l.Bank.LastATC = s.Status, s.Customer, s.Balance, s.LastATC
-	if settled {
-		l.Unfinished = nil
-	}
 	return l
 }

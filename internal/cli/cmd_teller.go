@@ -288,6 +288,8 @@ func tellerCode(err error) string {
 	switch {
 	case errors.Is(err, app.ErrNeedsBank):
 		return "needs_bank"
+	case errors.Is(err, app.ErrTapFirst):
+		return "tap_first"
 	case errors.Is(err, app.ErrUnfinishedLoad):
 		return "unfinished"
 	case errors.Is(err, app.ErrBankUnavailable):

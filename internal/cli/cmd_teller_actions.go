@@ -73,7 +73,7 @@ func tellerUnload(ctx context.Context, r *tellerRun, args []string) int {
 		}
 		text := app.MsgTellerUnloaded.Textf(r.lang, app.FormatMoney(res.Amount), res.Customer, app.FormatMoney(res.BankBalance))
 		return r.done(map[string]any{"outcome": "unloaded", "reason": text, "pan": res.PAN, "psn": res.PSN, "customer": res.Customer,
-			"amount": int64(res.Amount), "bank_balance": int64(res.BankBalance), "settled": int64(res.Settled), "currency": deskCurrency}, text)
+			"amount": int64(res.Amount), "bank_balance": int64(res.BankBalance), "currency": deskCurrency}, text)
 	})
 }
 
@@ -90,6 +90,7 @@ type walletJSON struct {
 	PhoneATC      *int           `json:"phone_atc,omitempty"`
 	Uploaded      *uploadJSON    `json:"uploaded,omitempty"` // what the phone said at its last upload
 	Unfinished    *unfinishedRow `json:"unfinished,omitempty"`
+	Settled       *settledJSON   `json:"settled,omitempty"` // what this tap made of an earlier load
 	Currency      string         `json:"currency"`
 	PhoneCurrency string         `json:"phone_currency,omitempty"`
 }
@@ -97,6 +98,20 @@ type walletJSON struct {
 type uploadJSON struct {
 	At      string `json:"at"`
 	Balance int64  `json:"balance"`
+}
+
+// settledJSON is an earlier load of the phone a tap settled.
+type settledJSON struct {
+	Outcome string `json:"outcome"` // finished, returned, not_done, filed
+	Amount  int64  `json:"amount"`
+	ATC     int    `json:"atc"`
+}
+
+func settled(s *app.NoteSettlement) *settledJSON {
+	if s == nil {
+		return nil
+	}
+	return &settledJSON{Outcome: string(s.Outcome), Amount: int64(s.Load.Amount), ATC: int(s.Load.ATC)}
 }
 
 type unfinishedRow struct {
@@ -128,6 +143,10 @@ func tellerLookup(ctx context.Context, r *tellerRun, args []string) int {
 			j.Uploaded = &uploadJSON{At: w.PhoneUploaded.UTC().Format(time.RFC3339), Balance: int64(*w.PhoneBalance)}
 			lines = append(lines, app.MsgTellerLookupUpload.Textf(r.lang, w.PhoneUploaded.Local().Format("2006-01-02 15:04"),
 				app.FormatMoney(*w.PhoneBalance)))
+		}
+		if look.Settled != nil {
+			j.Settled = settled(look.Settled)
+			lines = append(lines, app.SettledText(look.Settled, r.lang))
 		}
 		if u := look.Unfinished; u != nil {
 			j.Unfinished = &unfinishedRow{Amount: int64(u.Amount), ATC: int(u.ATC), At: u.At.UTC().Format(time.RFC3339), By: u.Operator}
@@ -302,8 +321,14 @@ func tellerReentry(ctx context.Context, r *tellerRun, args []string) int {
 		}
 		p := res.Phone
 		text := app.MsgTellerReEntered.Textf(r.lang, p.PAN+"/"+p.PSN, p.ATC, app.FormatMoney(app.Money(p.Balance)), res.Resolved)
-		return r.done(map[string]any{"outcome": "reentered", "reason": text, "pan": p.PAN, "psn": p.PSN, "atc": p.ATC,
-			"balance": p.Balance, "resolved": res.Resolved}, text)
+		out := map[string]any{"outcome": "reentered", "reason": text, "pan": p.PAN, "psn": p.PSN, "atc": p.ATC,
+			"balance": p.Balance, "resolved": res.Resolved}
+		lines := []string{text}
+		if res.Settled != nil {
+			out["settled"] = settled(res.Settled)
+			lines = append(lines, app.SettledText(res.Settled, r.lang))
+		}
+		return r.done(out, lines...)
 	})
 }
 
