@@ -24,6 +24,14 @@ func TestTeller_OnlyADeskEnrolledAsATellerDesk(t *testing.T) {
 	}
 	defer closeReader()
 	op := app.Operator{ID: "li.na", Role: app.RoleTeller}
+	staff := &app.Staff{Store: d.DB, Audit: d.DB}
+	boss := app.Operator{ID: "boss", Role: app.RoleAdmin}
+	if err := staff.Add(ctx, nil, boss, "2468"); err != nil {
+		t.Fatal(err)
+	}
+	if err := staff.Add(ctx, &boss, op, "1357"); err != nil {
+		t.Fatal(err)
+	}
 
 	// Then it is no teller desk, and teller mode says so before asking anyone
 	if ok, err := d.IsTellerDesk(ctx); ok || err != nil {
