@@ -101,7 +101,7 @@ func Open(path string) (*DB, error) {
 		DirSyncBestEffort: false,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", abs, err)
+		return nil, openError(abs, err)
 	}
 	return &DB{path: f.Path, w: f.Writer, r: f.Reader}, nil
 }

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"lingqian/internal/sqlitefile"
+)
+
+// openAtVersion makes a desk database at path as the release whose last
+// migration was number version made it: the embedded migrations up to
+// that one, applied the way Open applies them.
+func openAtVersion(t *testing.T, path string, version int) *DB {
+	t.Helper()
+	older := fstest.MapFS{}
+	migs, err := sqlitefile.LoadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migs[:version] {
+		b, err := fs.ReadFile(migrationFiles, "migrations/"+m.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		older["migrations/"+m.Name] = &fstest.MapFile{Data: b}
+	}
+	f, err := sqlitefile.Open(path, sqlitefile.Spec{AppID: applicationID, Migrations: older,
+		Foreign: ErrNotDeskDB, Newer: ErrNewerSchema})
+	if err != nil {
+		t.Fatalf("open at version %d: %v", version, err)
+	}
+	return &DB{path: f.Path, w: f.Writer, r: f.Reader}
+}
+
+func TestPreviousSchemaMigratesForwardWithItsJournal(t *testing.T) {
+	latest := SchemaVersion()
+	if latest < 2 {
+		t.Skip("one schema version only: nothing to migrate from")
+	}
+	// Given a desk database the previous release wrote, with purchases,
+	// a void and settings in it
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "desk.db")
+	old := openAtVersion(t, path, latest-1)
+	written := appendPurchases(t, old, 6)
+	written = append(written, mustAppend(t, old, void("v1", written[2], "wang.wei", t0.Add(time.Hour))))
+	if err := old.SetSetting(ctx, "terminal_id", "T0000001", "system"); err != nil {
+		t.Fatal(err)
+	}
+	if v := userVersion(t, old); v != latest-1 {
+		t.Fatalf("made at version %d, want %d", v, latest-1)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// When this release opens it
+	db, err := Open(path)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer db.Close()
+
+	// Then it is at this release's version, its chain holds, and every
+	// entry is there as it was written, hash for hash
+	if v := userVersion(t, db); v != latest {
+		t.Errorf("schema version %d after opening, want %d", v, latest)
+	}
+	if brk, err := db.Verify(ctx); err != nil || brk != nil {
+		t.Fatalf("verify after migrating: %+v, %v", brk, err)
+	}
+	got, err := db.Entries(ctx, 1, int64(len(written)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(written) {
+		t.Fatalf("%d entries after migrating, want %d", len(got), len(written))
+	}
+	for i := range written {
+		if !bytes.Equal(got[i].Hash, written[i].Hash) || got[i].Amount != written[i].Amount || got[i].Kind != written[i].Kind {
+			t.Errorf("entry %d: %+v, want %+v", i+1, got[i], written[i])
+		}
+	}
+	// And it goes on from there: the next entry chains to the last
+	next := mustAppend(t, db, purchase("after-upgrade", 250, "li.na", t0.Add(2*time.Hour)))
+	if next.Seq != int64(len(written))+1 || !bytes.Equal(next.PrevHash, written[len(written)-1].Hash) {
+		t.Errorf("first entry after the upgrade: seq %d prev %x", next.Seq, next.PrevHash)
+	}
+	if v, err := db.Setting(ctx, "terminal_id"); err != nil || v != "T0000001" {
+		t.Errorf("setting after migrating: %q, %v", v, err)
+	}
+}
+
+func TestAFailedOpenOfANewerDatabaseNamesItsSchema(t *testing.T) {
+	// Given a database a release two schemas ahead wrote
+	path := filepath.Join(t.TempDir(), "desk.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	ahead := SchemaVersion() + 2
+	cli(t, path, "PRAGMA user_version = "+strconv.Itoa(ahead)+";")
+
+	// When this release opens it
+	_, err = Open(path)
+
+	// Then the error says which schema the folder has and which this release knows
+	var newer *NewerSchemaError
+	if !errors.As(err, &newer) || !errors.Is(err, ErrNewerSchema) {
+		t.Fatalf("open: %v, want a NewerSchemaError", err)
+	}
+	if newer.Version != ahead || newer.Known != SchemaVersion() {
+		t.Errorf("%+v, want version %d known %d", newer, ahead, SchemaVersion())
+	}
+}
+
+func userVersion(t *testing.T, db *DB) int {
+	t.Helper()
+	var v int
+	if err := db.r.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
