@@ -32,6 +32,8 @@ var usageLines = []struct {
 	{"lingqian operator role --id ID --role cashier|supervisor|teller|admin --by ADMIN", app.MsgCLIUsageOperatorRole},
 	{"lingqian operator lock|unlock --id ID --by ADMIN", app.MsgCLIUsageOperatorLock},
 	{"lingqian journal verify", app.MsgCLIUsageJournal},
+	{"lingqian backup --out FILE [--force] [--json]", app.MsgCLIBackupUsageBackup},
+	{"lingqian restore --from FILE [--force] [--json]", app.MsgCLIBackupUsageRestore},
 	{"lingqian enroll --bank URL --ca CA.pem --code CODE [--force]", app.MsgCLIUsageEnroll},
 	{"lingqian sync [--once] [--json]", app.MsgCLIUsageSync},
 	{"lingqian readers", app.MsgCLIUsageReaders},
@@ -102,6 +104,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return operator(ctx, args[1:], stdin, stdout, stderr)
 		case "journal":
 			return journal(ctx, args[1:], stdout, stderr)
+		case "backup":
+			return backupCmd(ctx, args[1:], stdout, stderr)
+		case "restore":
+			return restoreCmd(ctx, args[1:], stdout, stderr)
 		case "enroll":
 			return enroll(ctx, args[1:], stdout, stderr)
 		case "sync":

@@ -249,9 +249,12 @@ func (e *pinError) Unwrap() error { return e.err }
 func explain(err error, lang string) string {
 	var pin *pinError
 	var limit *app.LimitError
+	var newer *store.NewerSchemaError
 	switch {
 	case errors.As(err, &pin):
 		return app.MsgCLINoPIN.Textf(lang, pin.id)
+	case errors.As(err, &newer) && newer.Version > 0:
+		return app.MsgCLIBackupNewerFolder.Textf(lang, newer.Version)
 	case errors.Is(err, device.ErrNoService):
 		return app.MsgCLINoService.Text(lang)
 	case errors.Is(err, device.ErrNoReader):
