@@ -2,9 +2,11 @@ package desk
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -125,6 +127,9 @@ func checkTarget(ctx context.Context, dir string, force bool) (int64, error) {
 	if err != nil && !force {
 		return 0, &OccupiedError{Dir: dir, Err: err}
 	}
+	if err != nil {
+		settle(path)
+	}
 	if err == nil {
 		entries, err = db.EntryCount(ctx)
 		if cerr := db.Close(); err == nil {
@@ -141,6 +146,23 @@ func checkTarget(ctx context.Context, dir string, force bool) (int64, error) {
 		return 0, ErrDeskInUse
 	}
 	return entries, nil
+}
+
+// settle opens the database at path that the store would not open (a
+// newer release's, say) as plain SQLite, reads it and closes it: when no
+// other program has it open, that close is the last and removes the -wal
+// and -shm files, which a refused open's read-only look leaves behind.
+// It changes nothing of the schema; the desk in it is about to be
+// replaced.
+func settle(path string) {
+	u := url.URL{Path: path}
+	db, err := sql.Open("sqlite3", "file:"+u.EscapedPath()+"?_busy_timeout=1000")
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	var v int
+	_ = db.QueryRow("PRAGMA user_version").Scan(&v)
 }
 
 // checkStaged opens the database read from the backup, which brings an

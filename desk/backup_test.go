@@ -431,3 +431,39 @@ func FuzzReadArchive(f *testing.F) {
 		}
 	})
 }
+
+func TestRestore_ForcedOverAFolderANewerReleaseWrote(t *testing.T) {
+	// Given the backup taken before an upgrade, and the folder the newer
+	// release has written since, closed
+	ctx := context.Background()
+	d := enrolledDesk(t, 2)
+	out := filepath.Join(t.TempDir(), "before-upgrade.tar")
+	if _, err := d.Backup(ctx, out, false); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	ahead := fmt.Sprintf("PRAGMA user_version = %d;", store.SchemaVersion()+1)
+	if b, err := exec.Command("/usr/bin/sqlite3", filepath.Join(d.Dir, DBFile), ahead).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+
+	// When this, the older, release restores the backup there: first
+	// without force, then with it
+	_, refused := Restore(ctx, out, d.Dir, false)
+	r, err := Restore(ctx, out, d.Dir, true)
+
+	// Then the first is refused as a desk that does not open, and the
+	// forced one gives back the desk of the backup
+	var occ *OccupiedError
+	if !errors.As(refused, &occ) || !errors.Is(refused, store.ErrNewerSchema) {
+		t.Errorf("unforced: %v", refused)
+	}
+	if err != nil || r.Entries != 2 {
+		t.Fatalf("forced: %+v, %v", r, err)
+	}
+	back, err := Open(ctx, d.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back.Close()
+}
