@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"lingqian/bank"
+	"lingqian/internal/version"
 )
 
 const usage = `usage:
@@ -37,6 +38,7 @@ const usage = `usage:
   lingqian-bank terminal revoke --data DIR --id TERMINAL
   lingqian-bank report --data DIR [--format text|csv|json] [--merchant ID] [--date YYYY-MM-DD] [--wallet PAN]
   lingqian-bank hotlist add --data DIR --pan PAN --reason TEXT
+  lingqian-bank version | --version
 `
 
 // errUsage: the command line is wrong; usage has been printed.
@@ -92,6 +94,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return hotlistAdd(rest[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		return flag.ErrHelp
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, version.Line("lingqian-bank"))
+		return nil
 	}
 	return usageErr(stderr, fmt.Sprintf("unknown command %q", cmd))
 }

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"lingqian/internal/version"
 	"lingqian/wallet"
 )
 
@@ -28,6 +29,7 @@ Usage:
   lingqian-phone show --wallet W.json [--json]
   lingqian-phone apply --wallet W.json --bank URL --ca CA.pem --user U --password P --load 50000
   lingqian-phone upload --wallet W.json [--bank URL --ca CA.pem] [--user U --password P] [--json]
+  lingqian-phone version | --version
 
 Commands:
   personalize  make a wallet from the local test issuer in DIR (created on
@@ -68,6 +70,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return apply(ctx, args[1:], stdout, stderr)
 	case "upload":
 		return upload(ctx, args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, version.Line("lingqian-phone"))
+		return 0
 	}
 	fmt.Fprintf(stderr, "lingqian-phone: unknown command %q\n\n%s", args[0], usage)
 	return 2

@@ -39,6 +39,7 @@ var usageLines = []struct {
 	{"lingqian readers", app.MsgCLIUsageReaders},
 	{"lingqian teller load --amount 100.00 [--reader NAME] --operator ID [--json]", app.MsgCLIUsageTellerLoad},
 	{"lingqian teller unload|lookup|statement|hotlist|exceptions|reentry …", app.MsgCLIUsageTellerOther},
+	{"lingqian version", app.MsgVersionUsage},
 	{"lingqian help", app.MsgCLIUsageHelp},
 }
 
@@ -114,6 +115,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return syncCmd(ctx, args[1:], stdout, stderr)
 		case "teller":
 			return teller(ctx, args[1:], stdin, stdout, stderr)
+		case "version":
+			return versionCmd(args[1:], stdout, stderr)
 		case "help":
 			fmt.Fprint(stdout, usage(langAsked(args[1:])))
 			return 0
@@ -121,6 +124,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		lang := langAsked(args[1:])
 		fmt.Fprintf(stderr, "lingqian: %s\n\n%s", app.MsgCLIUnknown.Textf(lang, args[0]), usage(lang))
 		return exitError
+	}
+	if versionAsked(args) {
+		return versionCmd(args[1:], stdout, stderr)
 	}
 	if helpAsked(args) {
 		fmt.Fprint(stdout, usage(langAsked(args)))

@@ -1,0 +1,6 @@
+package app
+
+// lingqian version and --version.
+const (
+	MsgVersionUsage Message = "version.usage"
+)
