@@ -4,7 +4,6 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 
 BIN := bin
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: demo test bench package deps build clean
 
@@ -24,11 +23,9 @@ test: deps
 bench: deps
 	scripts/bench.sh
 
-package: build
-	mkdir -p dist/lingqian-$(VERSION)
-	cp $(BIN)/lingqian $(BIN)/lingqian-phone README.md dist/lingqian-$(VERSION)/
-	tar -C dist -czf dist/lingqian-$(VERSION)-linux-amd64.tar.gz lingqian-$(VERSION)
-	@echo "package: dist/lingqian-$(VERSION)-linux-amd64.tar.gz"
+# The installers, named with FyneApp.toml's version, and SHA256SUMS: dist/.
+package: deps
+	scripts/package.sh
 
 clean:
 	rm -rf $(BIN) dist bench.out demo.png

@@ -13,6 +13,8 @@ packages=(
   sqlite3 ca-certificates
   fonts-droid-fallback                             # a TrueType font with Chinese for the PDF reports
   poppler-utils                                    # pdftotext and pdftoppm: the report tests read PDFs back
+  make xz-utils                                    # the Linux packages: fyne package's tar.xz and its Makefile installer
+  desktop-file-utils systemd                       # the package test checks the menu entry and the bank's unit
   "$@"
 )
 
