@@ -15,6 +15,8 @@ packages=(
   poppler-utils                                    # pdftotext and pdftoppm: the report tests read PDFs back
   make xz-utils                                    # the Linux packages: fyne package's tar.xz and its Makefile installer
   desktop-file-utils systemd                       # the package test checks the menu entry and the bank's unit
+  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64   # the Windows build: cgo cross-compiler, windres and objdump
+  zip unzip file                                   # the Windows archive and the check of its .exe
   "$@"
 )
 
