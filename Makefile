@@ -18,7 +18,7 @@ demo: build
 	scripts/demo.sh
 
 test: deps
-	scripts/test.sh
+	LINGQIAN_TEST_WINDOWS_PACKAGE=1 scripts/test.sh
 
 bench: deps
 	scripts/bench.sh
