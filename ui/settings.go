@@ -133,6 +133,9 @@ func (s *settingsScreen) key(ev *fyne.KeyEvent) bool {
 // focus puts the focus on the first field of the part shown that the
 // operator may change.
 func (s *settingsScreen) focus() {
+	if s.d.modal != nil {
+		return // a question is open: it keeps the keyboard
+	}
 	var fields []fyne.Focusable
 	switch s.sections.SelectedIndex() {
 	case 0:
