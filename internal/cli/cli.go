@@ -18,10 +18,7 @@ import (
 // usageLines are the commands and subcommands as the usage lists them.
 // What a person types — commands, flags, DIR, FILE, ID — is the same in
 // every language; what it does is a message in theirs.
-var usageLines = []struct {
-	cmd   string
-	about app.Message
-}{
+var usageLines = []usageLine{
 	{"lingqian [--data DIR] [--capk FILE] [--lang en|zh-Hans] [--theme light|dark|system]", app.MsgCLIUsageWindow},
 	{"lingqian charge --amount 12.50 [--reader NAME] [--capk FILE] [--json]", app.MsgCLIUsageCharge},
 	{"lingqian void --seq N --by SUPERVISOR --reason TEXT", app.MsgCLIUsageVoid},
@@ -43,6 +40,30 @@ var usageLines = []struct {
 	{"lingqian help", app.MsgCLIUsageHelp},
 }
 
+// usageLine is a command as a usage lists it: what is typed is the same
+// in every language, what it does is said in the person's.
+type usageLine struct {
+	cmd   string
+	about app.Message
+}
+
+// writeUsage lists the lines with what each does from column on, counted
+// as a terminal shows them (a Chinese character takes two); a longer
+// command has it on the lines below.
+func writeUsage(b *strings.Builder, lines []usageLine, column int, lang string) {
+	for _, u := range lines {
+		line := "  " + u.cmd
+		if width(line)+2 > column {
+			b.WriteString(line + "\n")
+			line = ""
+		}
+		for _, about := range strings.Split(u.about.Text(lang), "\n") {
+			b.WriteString(pad(line, column) + about + "\n")
+			line = ""
+		}
+	}
+}
+
 // usageColumn is where what a command does begins; a longer command has
 // it on the lines below.
 const usageColumn = 45
@@ -52,17 +73,7 @@ const usageColumn = 45
 func usage(lang string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "lingqian — %s\n\n%s\n", app.MsgCLIUsageTitle.Text(lang), app.MsgCLIUsageHeading.Text(lang))
-	for _, u := range usageLines {
-		line := "  " + u.cmd
-		if width(line)+2 > usageColumn {
-			b.WriteString(line + "\n")
-			line = ""
-		}
-		for _, about := range strings.Split(u.about.Text(lang), "\n") {
-			b.WriteString(pad(line, usageColumn) + about + "\n")
-			line = ""
-		}
-	}
+	writeUsage(&b, usageLines, usageColumn, lang)
 	b.WriteString("\n" + app.MsgCLIUsageFooter.Text(lang) + "\n")
 	return b.String()
 }

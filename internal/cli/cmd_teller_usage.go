@@ -7,12 +7,8 @@ import (
 	"lingqian/app"
 )
 
-// tellerUsageLines are the teller's commands: what is typed is the same in
-// every language, what it does is said in the person's.
-var tellerUsageLines = []struct {
-	cmd   string
-	about app.Message
-}{
+// tellerUsageLines are the teller's commands.
+var tellerUsageLines = []usageLine{
 	{"load --amount 100.00 [--reader NAME] [--timeout 30s]", app.MsgCLITellerUsageLoad},
 	{"unload --pan PAN [--psn NN] --amount A", app.MsgCLITellerUsageUnload},
 	{"lookup [--pan PAN]", app.MsgCLITellerUsageLookup},
@@ -29,17 +25,7 @@ func tellerUsage(lang string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s lingqian teller COMMAND --operator ID [--data DIR] [--json] [--lang en|zh-Hans] …\n",
 		app.MsgCLIUsageHeading.Text(lang))
-	for _, u := range tellerUsageLines {
-		line := "  " + u.cmd
-		if width(line)+2 > tellerUsageColumn {
-			b.WriteString(line + "\n")
-			line = ""
-		}
-		for _, about := range strings.Split(u.about.Text(lang), "\n") {
-			b.WriteString(pad(line, tellerUsageColumn) + about + "\n")
-			line = ""
-		}
-	}
+	writeUsage(&b, tellerUsageLines, tellerUsageColumn, lang)
 	b.WriteString(app.MsgCLITellerUsageFooter.Text(lang) + "\n")
 	return b.String()
 }
