@@ -120,6 +120,8 @@ func bcdDate(b []byte) (string, bool) {
 // batchState is what clearing one batch shares between its messages.
 type batchState struct {
 	desk *Desk
+	// hotlistVersion is the hotlist version the desk said it held.
+	hotlistVersion int64
 	// voids in this batch, by the seq they void: a purchase voided in
 	// the same batch is cancelled, not posted and then found too late.
 	voids map[int64]*prepared

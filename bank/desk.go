@@ -77,6 +77,7 @@ func (b *Bank) handleBatch(w http.ResponseWriter, r *http.Request, c caller) err
 	if err != nil {
 		return internal(err)
 	}
+	bs.hotlistVersion = req.HotlistVersion
 	return b.commit(w, r, id, func(tx Tx) (answer, error) {
 		btx, err := newBatchTx(tx, c.desk.TerminalID, preps)
 		if err != nil {

@@ -113,6 +113,10 @@ type WireMessage struct {
 // BatchRequest is the body of POST /v1/desk/batches.
 type BatchRequest struct {
 	Messages []WireMessage `json:"messages"`
+	// HotlistVersion is the version of the hotlist the desk held when it
+	// sent the batch (0: none): a purchase of a wallet hotlisted in a
+	// later version was taken in good faith.
+	HotlistVersion int64 `json:"hotlist_version,omitempty"`
 }
 
 // Result is the bank's answer about one message of a batch.

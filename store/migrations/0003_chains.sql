@@ -1,0 +1,2 @@
+-- The desk's database, version 3: reserved; filled by the change that needs it.
+SELECT 1;
