@@ -174,12 +174,14 @@ func (b *Bank) prepareBatch(ctx context.Context, desk *Desk, msgs []WireMessage)
 	return bs, preps, nil
 }
 
-// parallel runs f on every item with as many goroutines as CPUs.
-func parallel[T any](items []T, f func(T)) {
+// parallel runs f on every item with as many goroutines as CPUs. A
+// panic in f fails its item alone (work, in workers.go): a goroutine the
+// handler started is beyond net/http's recovery, and would end the bank.
+func parallel[T workItem](items []T, f func(T)) {
 	n := min(runtime.NumCPU(), len(items))
 	if n <= 1 {
 		for _, it := range items {
-			f(it)
+			work(it, f)
 		}
 		return
 	}
@@ -188,7 +190,7 @@ func parallel[T any](items []T, f func(T)) {
 	for range n {
 		wg.Go(func() {
 			for it := range next {
-				f(it)
+				work(it, f)
 			}
 		})
 	}
