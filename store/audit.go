@@ -28,9 +28,16 @@ func (db *DB) Record(ctx context.Context, e app.AuditEvent) error {
 	return nil
 }
 
-// recordAudit inserts one audit row in the caller's transaction, so that
-// an event and what it records commit together.
+// recordAudit appends one audit row, chained, in the caller's
+// transaction, so that an event and what it records commit together.
 func recordAudit(ctx context.Context, q querier, e app.AuditEvent) error {
+	return recordAuditOf(ctx, q, e, "", nil)
+}
+
+// recordAuditOf is recordAudit for the change of a setting or operator
+// row: subject names it, digest is the row as the change left it (nil
+// when it removed the row). See chain_state.go.
+func recordAuditOf(ctx context.Context, q querier, e app.AuditEvent, subject string, digest []byte) error {
 	if e.Action == "" || len(e.Action) > maxAuditAction {
 		return fmt.Errorf("%w: action %q", ErrInvalid, e.Action)
 	}
@@ -44,9 +51,8 @@ func recordAudit(ctx context.Context, q querier, e app.AuditEvent) error {
 	if err != nil {
 		return err
 	}
-	_, err = q.ExecContext(ctx, "INSERT INTO audit (at, operator, action, ref, detail) VALUES (?, ?, ?, ?, ?)",
-		at, clip(e.Operator, maxAuditOperator), string(e.Action), e.Ref, clip(e.Detail, maxAuditDetail))
-	return err
+	return appendAudit(ctx, q, auditRow{At: at, Operator: clip(e.Operator, maxAuditOperator), Action: string(e.Action),
+		Ref: e.Ref, Detail: clip(e.Detail, maxAuditDetail), Subject: subject, Digest: digest})
 }
 
 // clip shortens s to at most n bytes without cutting a UTF-8 sequence.

@@ -223,28 +223,76 @@ func (r *rawEntry) decodeInto(e *app.Entry, clone bool) error {
 // (the row was changed), a previous-hash link that does not match the
 // entry before (an entry was deleted, inserted or moved), or a missing
 // seq. It also checks the end of the chain against the highest seq the
-// database ever gave and against the hashes sealed in Z reports. It
-// returns nil when everything holds. Rows are streamed, never all held.
+// database ever gave and against the hashes sealed in Z reports. Then it
+// checks the audit log's chain and the settings and operators it vouches
+// for (VerifyAll): a finding there has Seq 0 and says where in Reason.
+// It returns nil when everything holds. Rows are streamed, never all held.
 //
 // A row someone made unreadable is a break, not an error; an error means
 // the check itself could not run (the file is not a database any more,
 // ctx was cancelled).
 func (db *DB) Verify(ctx context.Context) (*app.ChainBreak, error) {
-	var brk *app.ChainBreak
+	r, err := db.VerifyAll(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case r.Journal != nil:
+		return r.Journal, nil
+	case r.Audit != nil && r.Audit.Row > 0:
+		return &app.ChainBreak{Reason: fmt.Sprintf("audit log row %d: %s", r.Audit.Row, r.Audit.Reason)}, nil
+	case r.Audit != nil:
+		return &app.ChainBreak{Reason: "audit log: " + r.Audit.Reason}, nil
+	}
+	return nil, nil
+}
+
+// Integrity is what VerifyAll found: at most one break in each part, and
+// how far each chain holds.
+type Integrity struct {
+	Journal     *app.ChainBreak // the journal's chain, its end and the Z report seals
+	Audit       *AuditBreak     // the audit log's chain, and the settings and operators it vouches for
+	JournalLast int64           // the last journal entry, when the journal holds
+	AuditLast   int64           // the last audit row, when the audit log holds
+}
+
+// Intact says whether nothing was found.
+func (i Integrity) Intact() bool { return i.Journal == nil && i.Audit == nil }
+
+// VerifyAll checks the journal as Verify does, and, in the same snapshot,
+// the audit log's chain and every setting and operator row against the
+// digest of its last audited change.
+func (db *DB) VerifyAll(ctx context.Context) (Integrity, error) {
+	var out Integrity
 	err := db.read(ctx, func(tx *sql.Tx) error {
-		var last int64
 		var err error
-		brk, last, err = walkChain(ctx, tx)
-		if err != nil || brk != nil {
+		var last int64
+		out.Journal, last, err = walkChain(ctx, tx)
+		if err != nil {
 			return err
 		}
-		brk, err = checkTail(ctx, tx, last)
+		if out.Journal == nil {
+			if out.Journal, err = checkTail(ctx, tx, last); err != nil {
+				return err
+			}
+		}
+		if out.Journal == nil {
+			out.JournalLast = last
+		}
+		if out.Audit, last, err = walkAudit(ctx, tx); err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		if out.Audit != nil {
+			return nil
+		}
+		out.AuditLast = last
+		out.Audit, err = checkSubjects(ctx, tx)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: verify journal: %w", err)
+		return Integrity{}, fmt.Errorf("store: verify journal: %w", err)
 	}
-	return brk, nil
+	return out, nil
 }
 
 // walkChain checks every row against the one before; it returns the last

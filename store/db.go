@@ -103,7 +103,14 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, openError(abs, err)
 	}
-	return &DB{path: f.Path, w: f.Writer, r: f.Reader}, nil
+	db := &DB{path: f.Path, w: f.Writer, r: f.Reader}
+	// Schema 3 chains the audit rows of older releases here, before
+	// anything else writes to the log.
+	if err := db.finishChainUpgrade(context.Background()); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // Close closes the database, the read pool first and the writer last.

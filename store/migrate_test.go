@@ -51,9 +51,7 @@ func TestPreviousSchemaMigratesForwardWithItsJournal(t *testing.T) {
 	old := openAtVersion(t, path, latest-1)
 	written := appendPurchases(t, old, 6)
 	written = append(written, mustAppend(t, old, void("v1", written[2], "wang.wei", t0.Add(time.Hour))))
-	if err := old.SetSetting(ctx, "terminal_id", "T0000001", "system"); err != nil {
-		t.Fatal(err)
-	}
+	legacySetting(t, old, "terminal_id", "T0000001")
 	if v := userVersion(t, old); v != latest-1 {
 		t.Fatalf("made at version %d, want %d", v, latest-1)
 	}
@@ -129,4 +127,20 @@ func userVersion(t *testing.T, db *DB) int {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// legacySetting sets a setting as releases before schema 3 did, with an
+// unchained audit row: this release's SetSetting writes columns their
+// schema lacks.
+func legacySetting(t *testing.T, db *DB, key, value string) {
+	t.Helper()
+	at := t0.UnixNano()
+	if _, err := db.w.Exec(`INSERT INTO setting (key, value, changed, changed_by) VALUES (?, ?, ?, 'system')
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value, at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.Exec(`INSERT INTO audit (at, operator, action, detail) VALUES (?, 'system', 'settings', ?)`,
+		at, key+": (unset) → "+value); err != nil {
+		t.Fatal(err)
+	}
 }

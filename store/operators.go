@@ -85,8 +85,8 @@ func newPINHash(pin string) (salt, sum []byte, err error) {
 }
 
 // AddOperator adds an operator with a PIN. Created, when zero, is now;
-// Locked and LastSeen are ignored. Auditing is the caller's: it knows
-// which admin did it.
+// Locked and LastSeen are ignored. The store's audit row carries the new
+// row's digest; the admin's own row is the caller's: it knows who did it.
 func (db *DB) AddOperator(ctx context.Context, op app.Operator, pin string) error {
 	if err := validID(op.ID); err != nil {
 		return fmt.Errorf("store: add operator: %w", err)
@@ -123,6 +123,9 @@ func (db *DB) AddOperator(ctx context.Context, op app.Operator, pin string) erro
 			kdf_time, kdf_memory, kdf_threads, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			op.ID, op.Name, string(op.Role), kdfArgon2id, salt, sum,
 			defaultKDF.time, defaultKDF.memory, defaultKDF.threads, created)
+		if err == nil {
+			err = operatorChanged(ctx, tx, op.ID, fmt.Sprintf("%s added as %s", op.ID, op.Role))
+		}
 		if err != nil {
 			return fmt.Errorf("store: add operator %s: %w", op.ID, err)
 		}
@@ -180,8 +183,8 @@ func (db *DB) Operator(ctx context.Context, id string) (app.Operator, error) {
 	return op, nil
 }
 
-// SetPIN gives an operator a new PIN and unlocks them. Auditing is the
-// caller's, as for AddOperator.
+// SetPIN gives an operator a new PIN and unlocks them. Audited as for
+// AddOperator.
 func (db *DB) SetPIN(ctx context.Context, id, pin string) error {
 	if err := validPIN(pin); err != nil {
 		return fmt.Errorf("store: set PIN of %q: %w", id, err)
@@ -204,8 +207,17 @@ func (db *DB) SetPIN(ctx context.Context, id, pin string) error {
 		if n == 0 {
 			return fmt.Errorf("store: set PIN of %q: %w", id, app.ErrNotFound)
 		}
+		if err := operatorChanged(ctx, tx, id, id+": new PIN, unlocked"); err != nil {
+			return fmt.Errorf("store: set PIN of %q: %w", id, err)
+		}
 		return nil
 	})
+}
+
+// operatorChanged writes the store's audit row of a change of operator
+// id's row, with the row's new digest, in the change's transaction.
+func operatorChanged(ctx context.Context, tx *sql.Tx, id, detail string) error {
+	return recordChange(ctx, tx, app.AuditEvent{Operator: auditBy, Action: auditOperatorRow, Detail: detail}, subjectOperator+id)
 }
 
 // pinRecord is what signing in needs of an operator.
@@ -262,6 +274,10 @@ func (db *DB) Authenticate(ctx context.Context, id, pin string) (app.Operator, e
 		audit := func(action app.AuditAction, detail string) error {
 			return recordAudit(ctx, tx, app.AuditEvent{At: now, Operator: id, Action: action, Detail: detail})
 		}
+		// A row this sign-in changed: the audit row carries its digest.
+		changed := func(action app.AuditAction, detail string) error {
+			return recordChange(ctx, tx, app.AuditEvent{At: now, Operator: id, Action: action, Detail: detail}, subjectOperator+id)
+		}
 		switch {
 		case locked:
 			result = app.ErrLocked
@@ -282,7 +298,7 @@ func (db *DB) Authenticate(ctx context.Context, id, pin string) (app.Operator, e
 					return err
 				}
 			}
-			return audit(app.AuditLogin, "")
+			return changed(app.AuditLogin, "")
 		}
 		var failures int
 		var nowLocked bool
@@ -292,12 +308,12 @@ func (db *DB) Authenticate(ctx context.Context, id, pin string) (app.Operator, e
 			return err
 		}
 		result = app.ErrWrongPIN
-		if err := audit(app.AuditLoginFailed, fmt.Sprintf("wrong PIN, %d of %d in a row", failures, maxFailures)); err != nil {
+		if err := changed(app.AuditLoginFailed, fmt.Sprintf("wrong PIN, %d of %d in a row", failures, maxFailures)); err != nil {
 			return err
 		}
 		if nowLocked {
 			result = errors.Join(app.ErrWrongPIN, app.ErrLocked)
-			return audit(app.AuditLocked, fmt.Sprintf("locked after %d wrong PINs in a row", failures))
+			return changed(app.AuditLocked, fmt.Sprintf("locked after %d wrong PINs in a row", failures))
 		}
 		return nil
 	})

@@ -145,6 +145,9 @@ func TestFiveWrongPINsLockUntilSetPIN(t *testing.T) {
 	}
 	var actions []string
 	for _, e := range events {
+		if e.Action == auditOperatorRow {
+			continue // the store's own row of the new PIN, by "system"
+		}
 		if e.Operator != "li.na" {
 			t.Errorf("audit row by %q", e.Operator)
 		}
@@ -184,6 +187,9 @@ func TestUnknownOperatorLooksLikeAWrongPIN(t *testing.T) {
 		t.Errorf("unknown id took %v, wrong PIN %v", unknown, known)
 	}
 	events, _ := db.AuditLog(ctx, time.Time{}, 0)
+	if len(events) > 0 && events[0].Action == auditOperatorRow {
+		events = events[1:] // li.na added
+	}
 	if len(events) == 0 || events[0].Action != app.AuditLoginFailed || events[0].Operator != "nobody" {
 		t.Errorf("audit %+v", events)
 	}

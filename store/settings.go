@@ -41,7 +41,8 @@ func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 }
 
 // SetSetting sets a value and, in the same transaction, writes an audit
-// row "settings" with the old and the new value. Values are in the audit
+// row "settings" with the old and the new value and the digest of the
+// row it leaves (chain_state.go). Values are in the audit
 // log in clear: keep secrets (keys, passwords) out of settings.
 func (db *DB) SetSetting(ctx context.Context, key, value, operator string) error {
 	if err := validKey(key); err != nil {
@@ -73,8 +74,8 @@ func (db *DB) SetSetting(ctx context.Context, key, value, operator string) error
 		if old.Valid {
 			was = strconv.Quote(old.String)
 		}
-		return recordAudit(ctx, tx, app.AuditEvent{At: now, Operator: operator, Action: app.AuditSettings,
-			Detail: fmt.Sprintf("%s: %s → %s", key, was, strconv.Quote(value))})
+		return recordChange(ctx, tx, app.AuditEvent{At: now, Operator: operator, Action: app.AuditSettings,
+			Detail: fmt.Sprintf("%s: %s → %s", key, was, strconv.Quote(value))}, subjectSetting+key)
 	})
 	if err != nil {
 		return fmt.Errorf("store: set setting %q: %w", key, err)
