@@ -18,10 +18,20 @@ import (
 // that changes it leaves the phone: a wallet that answered has always
 // recorded what it answered. It is safe for concurrent use; commands are
 // processed one at a time, as a card does.
+//
+// Other processes may hold the same file (two `tap`s, a `tap` and an
+// `upload`): every command that changes the state, and every SELECT,
+// takes the file's lock, reads the file again when another process wrote
+// it since, and writes the new state before letting go (hold). So no two
+// processes ever spend the same ATC or the same money. The accessors
+// (Balance, ATC, Log…) show the state as this card last read or wrote it.
 type Card struct {
 	mu   sync.Mutex
 	path string
 	st   state
+	// disk is the wallet file as this card last read or wrote it: a file
+	// that differs was written by another process since.
+	disk []byte
 	// persist writes the encoded state; tests that fuzz the command
 	// parser replace it to keep the disk out of the loop.
 	persist func(data []byte) error
@@ -90,6 +100,11 @@ func Create(path string, opts CreateOptions, certify Certify) (*Card, error) {
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := lockFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if err := c.commit(st); err != nil {
 		return nil, err
 	}
@@ -98,27 +113,70 @@ func Create(path string, opts CreateOptions, certify Certify) (*Card, error) {
 
 // Open loads a wallet file and checks it is whole.
 func Open(path string) (*Card, error) {
-	st, err := readState(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("wallet: %w", err)
+	}
+	st, err := decodeState(data)
+	if err != nil {
+		return nil, fmt.Errorf("wallet: %s: %w", path, err)
+	}
+	c, err := newCard(path, st)
 	if err != nil {
 		return nil, err
 	}
-	return newCard(path, st)
+	c.disk = data
+	return c, nil
 }
 
-// readState reads a wallet file and checks it is whole.
-func readState(path string) (state, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return state{}, fmt.Errorf("wallet: %w", err)
-	}
+// decodeState reads a wallet file's content and checks it is whole.
+func decodeState(data []byte) (state, error) {
 	var st state
 	if err := json.Unmarshal(data, &st); err != nil {
-		return state{}, fmt.Errorf("wallet: %s: %w", path, err)
+		return state{}, err
 	}
 	if err := st.validate(); err != nil {
-		return state{}, fmt.Errorf("wallet: %s: %w", path, err)
+		return state{}, err
 	}
 	return st, nil
+}
+
+// hold takes the wallet file's lock and brings the card up to the file,
+// which another process may have written since this card last did. The
+// caller changes the state and commits it before it calls release: the
+// lock spans the read, the change and the write.
+func (c *Card) hold() (release func(), err error) {
+	unlock, err := lockFile(c.path)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.refresh(); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
+}
+
+// refresh reads the wallet file and, when another process changed it,
+// takes its state. The file must hold the same wallet.
+func (c *Card) refresh() error {
+	data, err := os.ReadFile(c.path)
+	if err != nil {
+		return fmt.Errorf("wallet: %w", err)
+	}
+	if bytes.Equal(data, c.disk) {
+		return nil
+	}
+	st, err := decodeState(data)
+	if err != nil {
+		return fmt.Errorf("wallet: %s: %w", c.path, err)
+	}
+	if st.Perso.PAN != c.st.Perso.PAN || st.Perso.PSN != c.st.Perso.PSN ||
+		!bytes.Equal(st.Perso.ICCModulus, c.st.Perso.ICCModulus) {
+		return fmt.Errorf("wallet: %s now holds another wallet", c.path)
+	}
+	c.st, c.disk = st, data
+	return nil
 }
 
 func newCard(path string, st state) (*Card, error) {
@@ -145,26 +203,18 @@ func newCard(path string, st state) (*Card, error) {
 
 // commit makes next the wallet's state, on disk first: when the file
 // cannot be written the state in memory stays what it was, so the card
-// never answers from a state it did not record.
+// never answers from a state it did not record. The caller holds the
+// wallet file's lock (hold, or lockFile for a new wallet).
 func (c *Card) commit(next state) error {
-	unlock, err := lockFile(c.path)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return c.write(next)
-}
-
-// write is commit with the wallet file's lock held.
-func (c *Card) write(next state) error {
 	data, err := json.MarshalIndent(&next, "", "  ")
 	if err != nil {
 		return fmt.Errorf("wallet: encoding the state: %w", err)
 	}
-	if err := c.persist(append(data, '\n')); err != nil {
+	data = append(data, '\n')
+	if err := c.persist(data); err != nil {
 		return fmt.Errorf("wallet: saving the state: %w", err)
 	}
-	c.st = next
+	c.st, c.disk = next, data
 	return nil
 }
 
@@ -176,42 +226,30 @@ func (c *Card) write(next state) error {
 //
 // Another process may hold the same wallet (the phone on the reader while
 // this one uploads), so TrimLog trims the file as it is on disk, under
-// the file's lock, and takes that as the card's state: it never writes
-// back an older state over a newer one. A process whose copy predates the
-// trim writes its whole log back at its next purchase; nothing is lost,
-// the trim is only undone.
+// the file's lock (hold): it never writes back an older state over a
+// newer one, and the other process reads the trimmed file before its next
+// change.
 func (c *Card) TrimLog(has func(atc uint16) bool) (int, error) {
-	if !canLock {
-		return 0, nil
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	unlock, err := lockFile(c.path)
+	release, err := c.hold()
 	if err != nil {
 		return 0, err
 	}
-	defer unlock()
-	disk, err := readState(c.path)
-	if err != nil {
-		return 0, err
-	}
-	if disk.Perso.PAN != c.st.Perso.PAN || disk.Perso.PSN != c.st.Perso.PSN {
-		return 0, fmt.Errorf("wallet: %s now holds another wallet", c.path)
-	}
-	newest := max(0, len(disk.Log)-issuance.LogRecords)
-	trimmed := disk
-	trimmed.Log = make([]LogEntry, 0, len(disk.Log))
-	for i, e := range disk.Log {
+	defer release()
+	newest := max(0, len(c.st.Log)-issuance.LogRecords)
+	trimmed := c.st
+	trimmed.Log = make([]LogEntry, 0, len(c.st.Log))
+	for i, e := range c.st.Log {
 		if i >= newest || !has(e.ATC) {
 			trimmed.Log = append(trimmed.Log, e)
 		}
 	}
-	gone := len(disk.Log) - len(trimmed.Log)
+	gone := len(c.st.Log) - len(trimmed.Log)
 	if gone == 0 {
-		c.st = disk
 		return 0, nil
 	}
-	return gone, c.write(trimmed)
+	return gone, c.commit(trimmed)
 }
 
 // Path is the wallet file.
@@ -306,7 +344,39 @@ func (c *Card) Process(cmd []byte) (resp []byte) {
 			resp = sw(swUnknown)
 		}
 	}()
+	if len(cmd) >= 2 && holdsFile(cmd[1]) {
+		release, err := c.hold()
+		if err != nil {
+			c.tx = txn{}
+			return sw(swMemoryFailure)
+		}
+		defer release()
+		if continuesTransaction(cmd[1]) && c.tx.gpo && c.st.ATC != c.tx.atc {
+			// Another process began a transaction on this wallet after
+			// this one's GET PROCESSING OPTIONS: going on would spend
+			// out of ATC order, so this transaction ends here.
+			c.tx = txn{}
+			return sw(swConditions)
+		}
+	}
 	return c.process(cmd)
+}
+
+// holdsFile says which commands run with the wallet file's lock held and
+// the state read again: those that change it, RECOVER AC, which answers
+// from it, and SELECT, so that a transaction starts from the file.
+func holdsFile(ins byte) bool {
+	switch ins {
+	case 0xA4, 0xA8, 0xAE, 0x82, issuance.ScriptINS, 0xD0:
+		return true
+	}
+	return false
+}
+
+// continuesTransaction: the command goes on with the transaction its
+// GET PROCESSING OPTIONS began.
+func continuesTransaction(ins byte) bool {
+	return ins == 0xAE || ins == 0x82 || ins == issuance.ScriptINS
 }
 
 func (c *Card) process(raw []byte) []byte {

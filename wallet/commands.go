@@ -12,6 +12,7 @@ import (
 type txn struct {
 	selected bool
 	gpo      bool
+	atc      uint16 // the ATC the GET PROCESSING OPTIONS counted
 	pdolData []byte // the PDOL data of GET PROCESSING OPTIONS, for CDA's hash
 	first    *firstAC
 	second   bool // the second GENERATE AC has been answered
@@ -75,7 +76,7 @@ func (c *Card) getProcessingOptions(cmd apdu) []byte {
 	if err := c.commit(next); err != nil {
 		return sw(swMemoryFailure)
 	}
-	c.tx.gpo = true
+	c.tx.gpo, c.tx.atc = true, next.ATC
 	c.tx.pdolData = bytes.Clone(objs[0].Value)
 	p := &c.st.Perso
 	return answer(tlv.Encode(0x77, append(tlv.Encode(0x82, p.AIP), tlv.Encode(0x94, p.AFL)...)))
