@@ -43,8 +43,9 @@ func TestLogin_WrongPasswordsLockTheCustomer(t *testing.T) {
 			t.Fatalf("attempt %d: %d %s", i+1, r.Status, r.Body)
 		}
 	}
-	// Then even the right one is refused for fifteen minutes
-	if r := login("alice", "s3cret-alice"); r.Status != http.StatusTooManyRequests || r.Code() != bank.CodeRateLimited {
+	// Then even the right one is refused for fifteen minutes, as a wrong
+	// one is: the answer does not tell that the user exists
+	if r := login("alice", "s3cret-alice"); r.Status != http.StatusUnauthorized || r.Code() != bank.CodeWrongPassword {
 		t.Fatalf("locked: %d %s", r.Status, r.Body)
 	}
 	e.clock.advance(bank.LockFor + time.Second)

@@ -7,11 +7,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -158,54 +156,4 @@ func (b *Bank) customerFrom(r *http.Request) (*Customer, error) {
 		return nil, internal(err)
 	}
 	return &c, nil
-}
-
-// limiter bounds the unauthenticated calls (login, enrol) per client
-// address, so codes and passwords cannot be tried at speed: a bucket of
-// limitBurst requests refilled at limitRate a second.
-type limiter struct {
-	mu      sync.Mutex
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-const (
-	limitBurst = 20
-	limitRate  = 2.0
-	maxBuckets = 10000
-)
-
-func newLimiter() *limiter { return &limiter{buckets: map[string]*bucket{}} }
-
-func (l *limiter) allow(addr string, now time.Time) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.buckets) >= maxBuckets {
-		// Forget the idle ones: a full bucket is the same as none.
-		for k, b := range l.buckets {
-			if now.Sub(b.last).Seconds()*limitRate >= limitBurst {
-				delete(l.buckets, k)
-			}
-		}
-	}
-	b, ok := l.buckets[host]
-	if !ok {
-		b = &bucket{tokens: limitBurst, last: now}
-		l.buckets[host] = b
-	}
-	b.tokens = min(limitBurst, b.tokens+now.Sub(b.last).Seconds()*limitRate)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }

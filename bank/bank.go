@@ -39,6 +39,19 @@ type Options struct {
 	Hosts  []string
 	Logger *slog.Logger
 	Now    func() time.Time
+
+	// Limits on who may try passwords how fast (access_*.go); zero takes
+	// the default. HashSlots: password checks at once, bank-wide (two a
+	// CPU); HashWait: how long a sign-in waits for one before it is
+	// answered busy (1 s); MaxAddresses: client addresses the per-address
+	// limiter keeps (10000).
+	HashSlots    int
+	HashWait     time.Duration
+	MaxAddresses int
+	// Admin, for an administrative command, is the admin log's line for
+	// it: written with the command's first change, in the same
+	// transaction (adminlog.go).
+	Admin *AdminEntry
 }
 
 // Bank is the cloud e-cash system. It is safe for concurrent use.
@@ -50,6 +63,7 @@ type Bank struct {
 	log    *slog.Logger
 	now    func() time.Time
 	limit  *limiter
+	hashes *hasher
 }
 
 // Open opens (creating at first use) the bank's data folder dir: the
@@ -103,12 +117,16 @@ func Open(dir string, opts Options) (*Bank, error) {
 // New makes a bank on a store already open; without Options.Issuer and
 // SetPKI it can do only what needs no keys.
 func New(st Store, opts Options) (*Bank, error) {
-	b := &Bank{store: st, issuer: opts.Issuer, log: opts.Logger, now: opts.Now, limit: newLimiter()}
+	b := &Bank{store: st, issuer: opts.Issuer, log: opts.Logger, now: opts.Now, limit: newLimiter(opts.MaxAddresses),
+		hashes: newHasher(opts.HashSlots, opts.HashWait)}
 	if b.log == nil {
 		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if b.now == nil {
 		b.now = time.Now
+	}
+	if opts.Admin != nil {
+		b.store = &adminStore{Store: st, entry: *opts.Admin, now: b.now}
 	}
 	if b.issuer != nil {
 		if err := b.loadCAPK(); err != nil {

@@ -49,6 +49,41 @@ func (t *batchTx) Session(tokenHash []byte) (int64, time.Time, error) {
 	return t.tx.Session(tokenHash)
 }
 
+func (t *batchTx) EndSession(tokenHash []byte) error {
+	if err := t.pass(); err != nil {
+		return err
+	}
+	return t.tx.EndSession(tokenHash)
+}
+
+func (t *batchTx) EndSessions(customerID int64) (int, error) {
+	if err := t.pass(); err != nil {
+		return 0, err
+	}
+	return t.tx.EndSessions(customerID)
+}
+
+func (t *batchTx) EndExpiredSessions(now time.Time) (int, error) {
+	if err := t.pass(); err != nil {
+		return 0, err
+	}
+	return t.tx.EndExpiredSessions(now)
+}
+
+func (t *batchTx) AddAdminEntry(e *AdminEntry) error {
+	if err := t.pass(); err != nil {
+		return err
+	}
+	return t.tx.AddAdminEntry(e)
+}
+
+func (t *batchTx) AdminLog(limit int) ([]AdminEntry, error) {
+	if err := t.pass(); err != nil {
+		return nil, err
+	}
+	return t.tx.AdminLog(limit)
+}
+
 func (t *batchTx) CreateWallet(w Wallet) error {
 	if err := t.pass(); err != nil {
 		return err

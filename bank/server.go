@@ -18,6 +18,7 @@ func (b *Bank) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/enroll", b.public(b.handleEnroll))
 	mux.Handle("POST /v1/login", b.public(b.handleLogin))
+	mux.Handle("POST /v1/logout", b.phone(b.handleLogout))
 
 	mux.Handle("POST /v1/vouchers", b.phone(b.handleVoucher))
 	mux.Handle("POST /v1/wallet/uploads", b.phone(b.handleUpload))
@@ -52,9 +53,9 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, c caller) error
 // address instead.
 func (b *Bank) public(h handlerFunc) http.Handler {
 	return b.run(func(w http.ResponseWriter, r *http.Request) (caller, error) {
-		if !b.limit.allow(r.RemoteAddr, b.now()) {
+		if ok, wait := b.limit.allow(r.RemoteAddr, b.now()); !ok {
 			e := apiErr(http.StatusTooManyRequests, CodeRateLimited, "too many requests from this address: wait a moment")
-			e.RetryAfter = time.Second
+			e.RetryAfter = max(wait, time.Second)
 			return caller{}, e
 		}
 		return caller{}, nil

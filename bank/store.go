@@ -47,6 +47,13 @@ type Tx interface {
 	SetLoginFailures(id int64, failures int, lockedUntil time.Time) error
 	CreateSession(tokenHash []byte, customerID int64, expires time.Time) error
 	Session(tokenHash []byte) (customerID int64, expires time.Time, err error)
+	// Ending sessions (logout, lock-out, the admin command, expiry) and
+	// the admin log (access_signin.go, session.go, adminlog.go).
+	EndSession(tokenHash []byte) error // ErrNotFound when there is none
+	EndSessions(customerID int64) (int, error)
+	EndExpiredSessions(now time.Time) (int, error)
+	AddAdminEntry(e *AdminEntry) error // sets e.ID
+	AdminLog(limit int) ([]AdminEntry, error)
 
 	// Wallets, and the loads that put e-cash on them.
 	CreateWallet(w Wallet) error

@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// Customers, sessions, enrolment codes, desks and idempotency records: who
-// may call the bank, and what it already answered them.
+// Customers, sessions, enrolment codes, desks, idempotency records and the
+// admin log: who may call the bank, what it already answered them, and
+// who changed what from its administrative commands.
 
 func (t *sqlTx) CreateCustomer(c *Customer) error {
 	res, err := t.exec(`INSERT INTO customers (username, password_hash, created_at) VALUES (?, ?, ?)`,
@@ -47,11 +48,6 @@ func (t *sqlTx) SetLoginFailures(id int64, failures int, lockedUntil time.Time) 
 }
 
 func (t *sqlTx) CreateSession(tokenHash []byte, customerID int64, expires time.Time) error {
-	// Expired sessions are dropped as new ones are made, so the table
-	// stays the size of the sessions in use.
-	if _, err := t.exec(`DELETE FROM sessions WHERE expires_at < ?`, time.Now().UnixNano()); err != nil {
-		return fmt.Errorf("session: %w", err)
-	}
 	_, err := t.exec(`INSERT INTO sessions (token_hash, customer_id, expires_at) VALUES (?, ?, ?)`,
 		tokenHash, customerID, nanos(expires))
 	return unique(err, "session")
@@ -151,4 +147,71 @@ func (t *sqlTx) SaveIdempotent(r IdemRecord) error {
 	_, err := t.exec(`INSERT INTO idempotency (client, key, body_hash, status, response, at) VALUES (?, ?, ?, ?, ?, ?)`,
 		r.Client, r.Key, r.BodyHash, r.Status, r.Response, nanos(r.At))
 	return unique(err, "idempotency key")
+}
+
+// Ending sessions, and the admin log.
+
+func (t *sqlTx) EndSession(tokenHash []byte) error {
+	res, err := t.exec(`DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("session: %w", ErrNotFound)
+	}
+	return nil
+}
+
+func (t *sqlTx) EndSessions(customerID int64) (int, error) {
+	res, err := t.exec(`DELETE FROM sessions WHERE customer_id = ?`, customerID)
+	if err != nil {
+		return 0, fmt.Errorf("sessions of customer %d: %w", customerID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+func (t *sqlTx) EndExpiredSessions(now time.Time) (int, error) {
+	res, err := t.exec(`DELETE FROM sessions WHERE expires_at <= ?`, nanos(now))
+	if err != nil {
+		return 0, fmt.Errorf("expired sessions: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+func (t *sqlTx) AddAdminEntry(e *AdminEntry) error {
+	res, err := t.exec(`INSERT INTO admin_log (at, by_whom, command, target, detail) VALUES (?, ?, ?, ?, ?)`,
+		nanos(e.At), e.By, e.Command, e.Target, e.Detail)
+	if err != nil {
+		return fmt.Errorf("admin log: %w", err)
+	}
+	e.ID, err = res.LastInsertId()
+	return err
+}
+
+// AdminLog lists the newest first; limit <= 0 lists it all.
+func (t *sqlTx) AdminLog(limit int) ([]AdminEntry, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := t.query(`SELECT id, at, by_whom, command, target, detail FROM admin_log ORDER BY id DESC LIMIT ?`, int64(limit))
+	if err != nil {
+		return nil, fmt.Errorf("admin log: %w", err)
+	}
+	defer rows.Close()
+	var out []AdminEntry
+	for rows.Next() {
+		var e AdminEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.By, &e.Command, &e.Target, &e.Detail); err != nil {
+			return nil, fmt.Errorf("admin log: %w", err)
+		}
+		e.At = fromNanos(at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("admin log: %w", err)
+	}
+	return out, nil
 }
