@@ -4,10 +4,18 @@
 //
 //	lingqian-bank serve --data B --addr 127.0.0.1:8443
 //	lingqian-bank customer add --data B --user alice --password s3cret --deposit 100000
+//	lingqian-bank customer add --data B --user alice --deposit 100000 < password-file
+//	lingqian-bank customer logout --data B --user alice
 //	lingqian-bank terminal-code --data B --merchant M001 [--teller]
 //	lingqian-bank terminal revoke --data B --id T0000001
 //	lingqian-bank report --data B [--format text|csv|json] [--merchant M] [--date YYYY-MM-DD] [--wallet PAN]
 //	lingqian-bank hotlist add --data B --pan PAN --reason "lost phone"
+//	lingqian-bank admin-log --data B [--format text|json] [--limit N]
+//
+// Without --password a password is read from standard input: typed
+// without echo at a terminal, the first line of a pipe otherwise. Every
+// command that changes the bank records who ran it in the admin log: the
+// --by name, or the user of the operating system (admin.go).
 //
 // Exit status: 0 done, 2 error (the message says which).
 package main
@@ -33,12 +41,18 @@ import (
 
 const usage = `usage:
   lingqian-bank serve --data DIR [--addr 127.0.0.1:8443] [--host NAME]...
-  lingqian-bank customer add --data DIR --user NAME --password PASSWORD [--deposit FEN]
-  lingqian-bank terminal-code --data DIR --merchant ID [--teller]
-  lingqian-bank terminal revoke --data DIR --id TERMINAL
+  lingqian-bank customer add --data DIR --user NAME [--password PASSWORD] [--deposit FEN] [--by NAME]
+  lingqian-bank customer logout --data DIR --user NAME [--by NAME]
+  lingqian-bank terminal-code --data DIR --merchant ID [--teller] [--by NAME]
+  lingqian-bank terminal revoke --data DIR --id TERMINAL [--by NAME]
   lingqian-bank report --data DIR [--format text|csv|json] [--merchant ID] [--date YYYY-MM-DD] [--wallet PAN]
-  lingqian-bank hotlist add --data DIR --pan PAN --reason TEXT
+  lingqian-bank hotlist add --data DIR --pan PAN --reason TEXT [--by NAME]
+  lingqian-bank admin-log --data DIR [--format text|json] [--limit N]
   lingqian-bank version | --version
+
+Without --password the password is read from standard input (typed
+without echo, or the first line of a pipe). --by names who runs a command
+that changes the bank, for the admin log; without it, the system user.
 `
 
 // errUsage: the command line is wrong; usage has been printed.
@@ -50,7 +64,12 @@ func main() {
 
 // run is the whole program, for tests: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	err := dispatch(args, stdout, stderr)
+	return runWith(args, os.Stdin, stdout, stderr)
+}
+
+// runWith is run reading what it must (a password) from stdin.
+func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdin, stdout, stderr)
 	switch {
 	case err == nil:
 		return 0
@@ -64,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func dispatch(args []string, stdout, stderr io.Writer) error {
+func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
@@ -74,10 +93,13 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	case "serve":
 		return serve(rest, stderr)
 	case "customer":
-		if len(rest) == 0 || rest[0] != "add" {
-			return usageErr(stderr, "customer: the only subcommand is add")
+		switch {
+		case len(rest) > 0 && rest[0] == "add":
+			return customerAdd(rest[1:], stdin, stdout, stderr)
+		case len(rest) > 0 && rest[0] == "logout":
+			return customerLogout(rest[1:], stdout, stderr)
 		}
-		return customerAdd(rest[1:], stdout, stderr)
+		return usageErr(stderr, "customer: the subcommands are add and logout")
 	case "terminal-code":
 		return terminalCode(rest, stdout, stderr)
 	case "terminal":
@@ -92,6 +114,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return usageErr(stderr, "hotlist: the only subcommand is add")
 		}
 		return hotlistAdd(rest[1:], stdout, stderr)
+	case "admin-log":
+		return adminLog(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		return flag.ErrHelp
 	case "version", "--version", "-version":
@@ -193,15 +217,22 @@ func openExisting(data string) (*bank.Bank, error) {
 	return open(data)
 }
 
-func customerAdd(args []string, stdout, stderr io.Writer) error {
+func customerAdd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, data := flags("customer add", stderr)
 	user := fs.String("user", "", "the customer's user name")
-	password := fs.String("password", "", "the customer's password")
+	password := fs.String("password", "", "the customer's password (without it: read from standard input)")
 	deposit := fs.Int64("deposit", 0, "the opening deposit, in fen")
-	if err := parse(fs, args, "user", "password"); err != nil {
+	by := byFlag(fs)
+	if err := parse(fs, args, "user"); err != nil {
 		return err
 	}
-	b, err := open(*data)
+	if !given(fs, "password") {
+		var err error
+		if *password, err = readPassword(stdin, stderr, *user); err != nil {
+			return err
+		}
+	}
+	b, err := openAdmin(*data, *by, "customer add", *user, fmt.Sprintf("deposit %d fen", *deposit))
 	if err != nil {
 		return err
 	}
@@ -217,10 +248,15 @@ func terminalCode(args []string, stdout, stderr io.Writer) error {
 	fs, data := flags("terminal-code", stderr)
 	merchant := fs.String("merchant", "", "the merchant the desk belongs to")
 	teller := fs.Bool("teller", false, "the desk is a bank teller's")
+	by := byFlag(fs)
 	if err := parse(fs, args, "merchant"); err != nil {
 		return err
 	}
-	b, err := open(*data)
+	detail := ""
+	if *teller {
+		detail = "teller"
+	}
+	b, err := openAdmin(*data, *by, "terminal-code", *merchant, detail)
 	if err != nil {
 		return err
 	}
@@ -237,10 +273,11 @@ func terminalCode(args []string, stdout, stderr io.Writer) error {
 func terminalRevoke(args []string, stdout, stderr io.Writer) error {
 	fs, data := flags("terminal revoke", stderr)
 	id := fs.String("id", "", "the terminal id to revoke")
+	by := byFlag(fs)
 	if err := parse(fs, args, "id"); err != nil {
 		return err
 	}
-	b, err := openExisting(*data)
+	b, err := openExistingAdmin(*data, *by, "terminal revoke", *id, "")
 	if err != nil {
 		return err
 	}
@@ -295,10 +332,11 @@ func hotlistAdd(args []string, stdout, stderr io.Writer) error {
 	fs, data := flags("hotlist add", stderr)
 	pan := fs.String("pan", "", "the wallet's PAN")
 	reason := fs.String("reason", "", "why it is blocked")
+	by := byFlag(fs)
 	if err := parse(fs, args, "pan", "reason"); err != nil {
 		return err
 	}
-	b, err := openExisting(*data)
+	b, err := openExistingAdmin(*data, *by, "hotlist add", *pan, *reason)
 	if err != nil {
 		return err
 	}

@@ -22,11 +22,11 @@ import (
 	"lingqian/bank/banktest"
 )
 
-// cli runs the program in this process.
+// cli runs the program in this process, with nothing on standard input.
 func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(args, &out, &errb)
+	code = runWith(args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -64,7 +64,12 @@ func TestCLI_AdministrativeCommands(t *testing.T) {
 	}{
 		{"no command", nil, "usage"},
 		{"unknown command", []string{"fly"}, "unknown command"},
-		{"missing flag", []string{"customer", "add", "--data", data, "--user", "bob"}, "--password is required"},
+		{"missing flag", []string{"customer", "add", "--data", data, "--password", "s3cret"}, "--user is required"},
+		{"no password anywhere", []string{"customer", "add", "--data", data, "--user", "bob"}, "no password"},
+		{"logout of an unknown customer", []string{"customer", "logout", "--data", data, "--user", "bob"}, "not found"},
+		{"unknown customer subcommand", []string{"customer", "remove", "--data", data, "--user", "alice"}, "add and logout"},
+		{"bad admin log format", []string{"admin-log", "--data", data, "--format", "csv"}, "--format"},
+		{"a --by that is not a name", []string{"customer", "logout", "--data", data, "--user", "alice", "--by", "a\tb"}, "--by"},
 		{"a second alice", []string{"customer", "add", "--data", data, "--user", "alice", "--password", "s3cret"}, "already exists"},
 		{"short password", []string{"customer", "add", "--data", data, "--user", "bob", "--password", "x"}, "password"},
 		{"bad merchant", []string{"terminal-code", "--data", data, "--merchant", "M 1"}, "merchant id"},
