@@ -29,6 +29,7 @@ Usage:
   lingqian-phone show --wallet W.json [--json]
   lingqian-phone apply --wallet W.json --bank URL --ca CA.pem --user U --password P --load 50000
   lingqian-phone upload --wallet W.json [--bank URL --ca CA.pem] [--user U --password P] [--json]
+  lingqian-phone logout --wallet W.json
   lingqian-phone version | --version
 
 Commands:
@@ -44,6 +45,7 @@ Commands:
                account; the bank and CA are kept beside the wallet
   upload       send the bank the deducted voucher and the purchase records
                it does not have yet (the session from apply, or log in again)
+  logout       end the bank session kept beside the wallet, at the bank too
 
 Run a command with -h for its flags.
 `
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return apply(ctx, args[1:], stdout, stderr)
 	case "upload":
 		return upload(ctx, args[1:], stdout, stderr)
+	case "logout":
+		return logout(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, version.Line("lingqian-phone"))
 		return 0
