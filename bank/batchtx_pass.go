@@ -371,3 +371,33 @@ func (t *batchTx) PostAll(ps []Posting) error {
 	}
 	return t.tx.PostAll(ps)
 }
+
+// Chain anchors (anchor.go).
+
+func (t *batchTx) NewestAnchor(terminalID, chain string) (ChainAnchor, error) {
+	if err := t.pass(); err != nil {
+		return ChainAnchor{}, err
+	}
+	return t.tx.NewestAnchor(terminalID, chain)
+}
+
+func (t *batchTx) AnchorAt(terminalID, chain string, epoch, seq int64) (ChainAnchor, error) {
+	if err := t.pass(); err != nil {
+		return ChainAnchor{}, err
+	}
+	return t.tx.AnchorAt(terminalID, chain, epoch, seq)
+}
+
+func (t *batchTx) AddAnchor(a ChainAnchor) error {
+	if err := t.pass(); err != nil {
+		return err
+	}
+	return t.tx.AddAnchor(a)
+}
+
+func (t *batchTx) NewestException(terminalID, kind, messageKey string) (Exception, error) {
+	if err := t.pass(); err != nil {
+		return Exception{}, err
+	}
+	return t.tx.NewestException(terminalID, kind, messageKey)
+}

@@ -69,6 +69,10 @@ func (b *Bank) handleBatch(w http.ResponseWriter, r *http.Request, c caller) err
 	case len(req.Messages) > MaxBatch:
 		return badRequest("a batch holds at most %d messages, this one %d", MaxBatch, len(req.Messages))
 	}
+	claims, err := parseChains(req.Chains)
+	if err != nil {
+		return err
+	}
 	id := newIdem(c.client(), key, body)
 	if done, err := b.precheck(w, r, id); done || err != nil {
 		return err
@@ -78,7 +82,16 @@ func (b *Bank) handleBatch(w http.ResponseWriter, r *http.Request, c caller) err
 		return internal(err)
 	}
 	bs.hotlistVersion = req.HotlistVersion
-	return b.commit(w, r, id, func(tx Tx) (answer, error) {
+	var anchors anchoring
+	err = b.commit(w, r, id, func(tx Tx) (answer, error) {
+		// The chains first: a desk refused has nothing of its batch cleared.
+		var err error
+		if anchors, err = b.anchor(tx, c.desk, claims); err != nil {
+			return answer{}, err
+		}
+		if anchors.refused() {
+			return answer{}, errAnchoring
+		}
 		btx, err := newBatchTx(tx, c.desk.TerminalID, preps)
 		if err != nil {
 			return answer{}, err
@@ -90,8 +103,9 @@ func (b *Bank) handleBatch(w http.ResponseWriter, r *http.Request, c caller) err
 		if err := btx.flush(); err != nil {
 			return answer{}, err
 		}
-		return answer{status: http.StatusOK, body: resp}, nil
+		return answer{status: http.StatusOK, body: batchAnswer{BatchResponse: resp, Anchors: anchors.acks}}, nil
 	})
+	return b.anchored(r.Context(), w, c.desk, anchors, err)
 }
 
 // clearBatch clears every message of a batch in order on tx, and answers

@@ -117,6 +117,9 @@ type BatchRequest struct {
 	// sent the batch (0: none): a purchase of a wallet hotlisted in a
 	// later version was taken in good faith.
 	HotlistVersion int64 `json:"hotlist_version,omitempty"`
+	// Chains are the heads of the desk's hash chains (anchor.go); a
+	// batch without them is taken from a desk that never sent any.
+	Chains []ChainHead `json:"chains,omitempty"`
 }
 
 // Result is the bank's answer about one message of a batch.

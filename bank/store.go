@@ -114,6 +114,16 @@ type Tx interface {
 	// kinds given and counts them.
 	ResolveWalletExceptions(pan, psn string, kinds []string, r Resolution) (int, error)
 
+	// The heads of desks' hash chains the bank accepted (anchor.go).
+	// NewestAnchor is a desk's chain's anchor of the highest epoch, the
+	// highest seq in it; ErrNotFound when there is none.
+	NewestAnchor(terminalID, chain string) (ChainAnchor, error)
+	AnchorAt(terminalID, chain string, epoch, seq int64) (ChainAnchor, error) // ErrNotFound
+	AddAnchor(a ChainAnchor) error                                            // ErrExists
+	// NewestException is the desk's last exception of the kind about
+	// messageKey; ErrNotFound when there is none.
+	NewestException(terminalID, kind, messageKey string) (Exception, error)
+
 	// Reports.
 	MerchantDays(f ReportFilter) ([]DayTotals, error)
 	AwaitingDesk(f ReportFilter) ([]PhoneRecord, error)
