@@ -26,8 +26,9 @@ func FuzzCard(f *testing.F) {
 	}
 	sel := command(0, 0xA4, 4, 0, issuance.AID)
 	gpo := command(0x80, 0xA8, 0, 0, tlv.Encode(0x83, make([]byte, 34)))
-	genAC := command(0x80, 0xAE, 0x50, 0, newDesk(f, c, 100).dolData(issuance.DefaultCDOL1))
-	arqc := command(0x80, 0xAE, 0x80, 0, make([]byte, 52))
+	cdol1Data := newDesk(f, c, 100).dolData(issuance.DefaultCDOL1)
+	genAC := command(0x80, 0xAE, 0x50, 0, cdol1Data)
+	arqc := command(0x80, 0xAE, 0x80, 0, make([]byte, len(cdol1Data)))
 	f.Add(seq(command(0, 0xA4, 4, 0, []byte("2PAY.SYS.DDF01")), sel, gpo, []byte{0, 0xB2, 1, 0x0C, 0}, genAC))
 	f.Add(seq(sel, gpo, arqc, command(0, 0x82, 0, 0, make([]byte, 10)), command(4, 0xDA, 0x9F, 0x79, make([]byte, 10))))
 	f.Add(seq(sel, gpo, genAC, command(0x80, 0xD0, 0, 0, make([]byte, 4)), []byte{0, 0xB2, 1, 0x5C, 0}))

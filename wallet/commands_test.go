@@ -11,7 +11,12 @@ func TestCommands_StatusWords(t *testing.T) {
 	c := newWallet(t, issuance.Request{Balance: 50000})
 	selectAID := command(0, 0xA4, 4, 0, issuance.AID)
 	gpo := command(0x80, 0xA8, 0, 0, tlv.Encode(0x83, make([]byte, 34)))
-	genAC := command(0x80, 0xAE, 0x50, 0, make([]byte, 52))
+	cdol1, err := issuance.ParseDOL(issuance.DefaultCDOL1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdol1Len := cdol1.Len()
+	genAC := command(0x80, 0xAE, 0x50, 0, make([]byte, cdol1Len))
 	cases := []struct {
 		name   string
 		before [][]byte // sent first, after a reset
@@ -46,9 +51,9 @@ func TestCommands_StatusWords(t *testing.T) {
 		{"GET DATA of the ATC", [][]byte{selectAID}, []byte{0x80, 0xCA, 0x9F, 0x36, 0x00}, swOK},
 		{"GET DATA of something else", [][]byte{selectAID}, []byte{0x80, 0xCA, 0x9F, 0x17, 0x00}, swNoData},
 		{"GENERATE AC before GPO", [][]byte{selectAID}, genAC, swConditions},
-		{"GENERATE AC with the wrong length", [][]byte{selectAID, gpo}, command(0x80, 0xAE, 0x50, 0, make([]byte, 51)), swWrongLength},
-		{"GENERATE AC with P2", [][]byte{selectAID, gpo}, command(0x80, 0xAE, 0x50, 1, make([]byte, 52)), swWrongP1P2},
-		{"GENERATE AC of a reserved type", [][]byte{selectAID, gpo}, command(0x80, 0xAE, 0xC0, 0, make([]byte, 52)), swWrongP1P2},
+		{"GENERATE AC with the wrong length", [][]byte{selectAID, gpo}, command(0x80, 0xAE, 0x50, 0, make([]byte, cdol1Len-1)), swWrongLength},
+		{"GENERATE AC with P2", [][]byte{selectAID, gpo}, command(0x80, 0xAE, 0x50, 1, make([]byte, cdol1Len)), swWrongP1P2},
+		{"GENERATE AC of a reserved type", [][]byte{selectAID, gpo}, command(0x80, 0xAE, 0xC0, 0, make([]byte, cdol1Len)), swWrongP1P2},
 		{"GENERATE AC twice", [][]byte{selectAID, gpo, genAC}, genAC, swConditions},
 		{"RECOVER AC with a short UN", [][]byte{selectAID}, command(0x80, 0xD0, 0, 0, []byte{1, 2, 3}), swWrongLength},
 		{"RECOVER AC with nothing to recover", [][]byte{selectAID}, command(0x80, 0xD0, 0, 0, []byte{1, 2, 3, 4}), swNoData},
