@@ -17,6 +17,7 @@ packages=(
   desktop-file-utils systemd                       # the package test checks the menu entry and the bank's unit
   gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64   # the Windows build: cgo cross-compiler, windres and objdump
   zip unzip file                                   # the Windows archive and the check of its .exe
+  postgresql                                       # the bank on PostgreSQL: tests run a private cluster (internal/pgtest)
   "$@"
 )
 
