@@ -16,4 +16,8 @@ const (
 	MsgCLITellerBadTimeout      Message = "cli.teller.bad_timeout"
 	MsgCLITellerNeedAmount      Message = "cli.teller.need_amount"
 	MsgCLITellerNoteNoResolve   Message = "cli.teller.note_without_resolve"
+	MsgCLITellerNeedSigner      Message = "cli.teller.need_signer"
+	MsgCLITellerBothSigners     Message = "cli.teller.both_signers"
+	MsgCLITellerPasswordPrompt  Message = "cli.teller.password_prompt"
+	MsgCLITellerNoPassword      Message = "cli.teller.no_password"
 )

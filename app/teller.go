@@ -28,6 +28,10 @@ type Teller struct {
 	// demoted or locked while signed in is refused at once. Nil only
 	// where the desk keeps no operators (tests of the load alone).
 	Operators OperatorReader
+	// Approvers checks the PIN of a second teller who signs an unload:
+	// the desk's operator store, where a wrong PIN counts toward that
+	// operator's lock-out as at sign-in. Nil: no second teller can sign.
+	Approvers Operators
 	Terminal  string           // terminal id, for idempotency keys
 	Now       func() time.Time // nil: time.Now
 }
@@ -62,7 +66,7 @@ type TellerBank interface {
 	Wallet(ctx context.Context, pan, psn string) (BankWallet, error)
 	Statement(ctx context.Context, pan, psn string) (WalletStatement, error)
 	Load(ctx context.Context, key string, r BankLoad) (BankLoadAnswer, error)
-	Unload(ctx context.Context, key string, r BankUnload) (Money, error) // the bank's balance after
+	Unload(ctx context.Context, key string, r BankUnload) (BankUnloadAnswer, error)
 	Hotlist(ctx context.Context, key, operator, pan, reason string) (int64, error)
 	Exceptions(ctx context.Context, state ExceptionState) ([]BankException, error)
 	Resolve(ctx context.Context, key, operator string, id int64, note string) (BankException, error)
@@ -99,6 +103,9 @@ type WalletStatement struct {
 	Entries      []StatementLine
 	// AwaitingDesk are purchases the phone uploaded that no desk has sent.
 	AwaitingDesk []StatementLine
+	// Unloads are the wallet's unloads held for the bank's settlement
+	// window, or paid since (a paid one's payout is an unload in Entries).
+	Unloads []StatementUnload
 }
 
 // StatementLine is one line of a statement.
@@ -136,18 +143,6 @@ type BankLoadAnswer struct {
 	ARC     [2]byte
 	Script  []byte
 	Balance Money // the balance the script sets
-}
-
-// BankUnload moves e-cash back to the customer's deposit, at the bank only.
-type BankUnload struct {
-	PAN, PSN string
-	Amount   Money
-	Customer string
-	Operator string
-	// ReturnsLoadATC is the ATC of an online load whose script never
-	// reached the phone, when the unload gives it back: the bank then
-	// takes that load out of the wallet's balance chain. 0: none.
-	ReturnsLoadATC uint16
 }
 
 // UnfinishedReport is a load the desk could not settle, filed in the
@@ -206,6 +201,9 @@ type BankError struct {
 	Code    string // insufficient_funds, hotlisted, not_found, conflict, forbidden, bad_request…
 	Message string // the bank's own sentence, English, for the log
 	Err     error  // the transport's error, if any
+	// RetryAfter is when the bank will hear the request again (a
+	// customer's sign-in locked, a rate limit); zero when it did not say.
+	RetryAfter time.Time
 }
 
 func (e *BankError) Error() string {
@@ -229,6 +227,12 @@ const (
 	// answered, a return it made), asked under a key it does not
 	// remember for this desk. It means done, never "not done".
 	BankCodeAnswered = "answered_already"
+	// An unload's signature: the customer's password is wrong, the
+	// customer's sign-in is locked for a while (429, with Retry-After),
+	// or nobody but the teller signed.
+	BankCodeWrongPassword      = "wrong_password"
+	BankCodeRateLimited        = "rate_limited"
+	BankCodeUnloadUnauthorised = "unload_unauthorised"
 )
 
 // Teller-mode failures.
@@ -254,6 +258,14 @@ var (
 	// ErrNoteNeeded: a hotlist, a resolution or a re-entry needs a few
 	// words of why (1 to 200 characters).
 	ErrNoteNeeded = errors.New("a note of 1 to 200 characters is needed")
+	// ErrUnloadSigner: an unload needs exactly one of the customer's
+	// password and a second teller's id and PIN.
+	ErrUnloadSigner = errors.New("an unload needs the customer's password or a second teller's id and PIN")
+	// ErrApproverSelf: the second teller is the teller doing the unload.
+	ErrApproverSelf = errors.New("the second teller must be another operator than the teller")
+	// ErrCustomerLocked: the bank locked the customer's sign-in after too
+	// many wrong passwords; the *BankError says until when.
+	ErrCustomerLocked = errors.New("the customer's sign-in at the bank is locked for now")
 	// ErrUnfinishedLoad: the bank approved a load the phone did not take,
 	// and whether it did could not be settled now; the next tap tries again.
 	ErrUnfinishedLoad = errors.New("an earlier load of this phone is not finished")
@@ -379,14 +391,6 @@ const (
 type NoteSettlement struct {
 	Load    UnfinishedLoad
 	Outcome NoteOutcome
-}
-
-// UnloadResult is an unload done at the bank.
-type UnloadResult struct {
-	PAN, PSN    string
-	Customer    string
-	Amount      Money
-	BankBalance Money // what the bank still owes on the wallet
 }
 
 // ReEntryResult is a lost-log re-entry sent to the bank.

@@ -62,65 +62,6 @@ func (t *Teller) Statement(ctx context.Context, op Operator, pan, psn string) (W
 	return s, nil
 }
 
-// Unload moves amount of a wallet's e-cash back to the customer's
-// deposit at the bank (psn "" for the first wallet of the PAN). Nothing
-// reaches the phone: it is for a wallet that will not spend again, or to
-// settle what the bank holds beyond the phone. It is refused while a load
-// of the wallet is noted (ErrTapFirst): whether that load's money is on
-// the phone only a tap can tell, and an unload taken for it would give
-// the customer the money twice if the phone had it.
-func (t *Teller) Unload(ctx context.Context, op Operator, pan, psn string, amount Money) (UnloadResult, error) {
-	if err := t.allow(ctx, op, "unload"); err != nil {
-		return UnloadResult{}, err
-	}
-	if amount <= 0 {
-		return UnloadResult{}, fmt.Errorf("teller: unload of %s: %w", FormatMoney(amount), ErrAmount)
-	}
-	if !digits(pan, 12, 19) || (psn != "" && !digits(psn, 2, 2)) {
-		return UnloadResult{}, fmt.Errorf("teller: unload: %w", ErrBadPAN)
-	}
-	if psn != "" {
-		if err := t.noNote(ctx, op, pan, psn, amount); err != nil {
-			return UnloadResult{}, err
-		}
-	}
-	w, err := t.Bank.Wallet(ctx, pan, psn)
-	if err != nil {
-		return UnloadResult{}, fmt.Errorf("teller: unload from %s: %w", MaskPAN(pan), err)
-	}
-	if err := t.noNote(ctx, op, w.PAN, w.PSN, amount); err != nil {
-		return UnloadResult{}, err
-	}
-	res := UnloadResult{PAN: w.PAN, PSN: w.PSN, Customer: w.Customer, Amount: amount}
-	key, err := newKey(t.Terminal)
-	if err != nil {
-		return res, err
-	}
-	res.BankBalance, err = t.Bank.Unload(ctx, key, BankUnload{PAN: w.PAN, PSN: w.PSN, Amount: amount, Customer: w.Customer, Operator: op.ID})
-	what := fmt.Sprintf("unload of %s from wallet %s/%s to %s's deposit", FormatMoney(amount), MaskPAN(w.PAN), w.PSN, w.Customer)
-	if err != nil {
-		t.refused(ctx, op, what, err)
-		return res, fmt.Errorf("teller: %s: %w", what, err)
-	}
-	t.audit(ctx, op, AuditTellerUnload, fmt.Sprintf("%s; the bank holds %s on it", what, FormatMoney(res.BankBalance)))
-	return res, nil
-}
-
-// noNote refuses an unload of a wallet with a noted load (ErrTapFirst).
-func (t *Teller) noNote(ctx context.Context, op Operator, pan, psn string, amount Money) error {
-	u, err := t.unfinished(ctx, pan, psn)
-	if err != nil {
-		return fmt.Errorf("teller: unload from %s: %w", MaskPAN(pan), err)
-	}
-	if u == nil {
-		return nil
-	}
-	what := fmt.Sprintf("unload of %s from wallet %s/%s", FormatMoney(amount), MaskPAN(pan), psn)
-	err = fmt.Errorf("%w of %s at ATC %d", ErrTapFirst, FormatMoney(u.Amount), u.ATC)
-	t.refused(ctx, op, what, err)
-	return fmt.Errorf("teller: %s: %w", what, err)
-}
-
 // Hotlist blocks every wallet with the PAN; it answers the hotlist's new version.
 func (t *Teller) Hotlist(ctx context.Context, op Operator, pan, reason string) (int64, error) {
 	if err := t.allow(ctx, op, "hotlist"); err != nil {

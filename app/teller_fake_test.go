@@ -47,22 +47,14 @@ type memBank struct {
 	// "file"…); refuseReturns refuses returns as a bank short of money would.
 	downOn        string
 	refuseReturns bool
-}
-
-type memWallet struct {
-	card     *wallet.Card
-	customer string
-	known    app.Money
-	lastATC  uint16
-	hot      bool
-	ops      []string // "load:li.na" …
-	loads    map[uint16]*memLoad
-}
-
-// memLoad is an online load the bank did, by its ARQC's ATC.
-type memLoad struct {
-	amount, after app.Money
-	returned      bool
+	// The customers' bank passwords, their wrong tries in a row, and
+	// until when each is locked; unloads held until payHeld, and how long
+	// the bank says it holds them.
+	passwords   map[string]string
+	wrong       map[string]int
+	lockedUntil map[string]time.Time
+	held        []memHeld
+	window      time.Duration
 }
 
 func newMemBank(t *testing.T) *memBank {
@@ -72,7 +64,8 @@ func newMemBank(t *testing.T) *memBank {
 		t.Fatal(err)
 	}
 	return &memBank{t: t, iss: iss, wallets: map[string]*memWallet{}, deposits: map[string]app.Money{},
-		answered: map[string]string{}, answers: map[string]any{}}
+		answered: map[string]string{}, answers: map[string]any{},
+		passwords: map[string]string{}, wrong: map[string]int{}, lockedUntil: map[string]time.Time{}, window: 72 * time.Hour}
 }
 
 // customer has a deposit and a wallet holding balance.
@@ -86,6 +79,7 @@ func (b *memBank) customer(user string, deposit, balance app.Money) *wallet.Card
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.deposits[user] = deposit
+	b.passwords[user] = "pw-" + user
 	b.wallets[w.PAN()+"/"+w.PSN()] = &memWallet{card: w, customer: user, known: balance, loads: map[uint16]*memLoad{}}
 	return w
 }
@@ -221,40 +215,6 @@ func (b *memBank) Load(_ context.Context, key string, r app.BankLoad) (app.BankL
 	w.ops = append(w.ops, "load:"+r.Operator)
 	a := app.BankLoadAnswer{ARPC: arpc, ARC: arc, Script: script, Balance: newBal}
 	return a, b.keep("load", key, r, a)
-}
-
-func (b *memBank) Unload(_ context.Context, key string, r app.BankUnload) (app.Money, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if prev, done, err := b.begin("unload", key, r); done {
-		a, _ := prev.(app.Money)
-		return a, err
-	}
-	w, _, err := b.wallet(r.PAN, r.PSN)
-	if err != nil {
-		return 0, err
-	}
-	var returns *memLoad
-	if r.ReturnsLoadATC != 0 {
-		switch returns = w.loads[r.ReturnsLoadATC]; {
-		case returns == nil || returns.amount != r.Amount:
-			return 0, b.refuse(http.StatusConflict, app.BankCodeConflict, "no such load to return")
-		case returns.returned:
-			return 0, b.refuse(http.StatusConflict, app.BankCodeAnswered, "returned already")
-		case b.refuseReturns:
-			return 0, b.refuse(http.StatusPaymentRequired, app.BankCodeInsufficientFunds, "the wallet holds less")
-		}
-	}
-	if w.known < r.Amount {
-		return 0, b.refuse(http.StatusPaymentRequired, app.BankCodeInsufficientFunds, "the wallet holds less")
-	}
-	if returns != nil {
-		returns.returned = true
-	}
-	w.known -= r.Amount
-	b.deposits[r.Customer] += r.Amount
-	w.ops = append(w.ops, "unload:"+r.Operator)
-	return w.known, b.keep("unload", key, r, w.known)
 }
 
 func (b *memBank) Hotlist(_ context.Context, key, operator, pan, reason string) (int64, error) {
@@ -457,7 +417,7 @@ func newBranch(t *testing.T) *branch {
 		t.Fatal(err)
 	}
 	b := &branch{t: t, bank: newMemBank(t), mem: newMemory(), notes: newMemNotes(), reader: device.NewLoopback("L"), desk: &tellerDesk{teller: true}}
-	b.teller = &app.Teller{Bank: b.bank, Reader: b, Kernel: k, Desk: b.desk, Audit: b.mem, Notes: b.notes, Terminal: "BRANCH01"}
+	b.teller = &app.Teller{Bank: b.bank, Reader: b, Kernel: k, Desk: b.desk, Audit: b.mem, Notes: b.notes, Approvers: b.mem, Terminal: "BRANCH01"}
 	return b
 }
 
@@ -483,3 +443,7 @@ func (b *branch) Tap(ctx context.Context) (app.Card, error) {
 func (b *branch) on(w device.Application, leave device.Leave) { b.phone, b.leave = w, leave }
 
 var teller = app.Operator{ID: "li.na", Role: app.RoleTeller}
+
+// signs is alice signing an unload with her bank password, as the fake
+// bank's customer() gives it.
+var signs = app.CustomerSigns("pw-alice")

@@ -364,7 +364,7 @@ func TestTeller_TheAuditLogMasksEveryWalletNumber(t *testing.T) {
 
 	// When a load is refused and an unload fails
 	_, _ = b.teller.Load(ctx, teller, 20000, nil)
-	_, _ = b.teller.Unload(ctx, teller, w.PAN(), "", 100)
+	_, _ = b.teller.Unload(ctx, teller, w.PAN(), "", 100, signs)
 
 	// Then the audit log has the lines, never the whole number
 	if len(b.mem.audit) < 2 {
@@ -402,7 +402,7 @@ func FuzzTellerNote(f *testing.F) {
 		notes.notes[pan+"-"+psn] = body
 		// A bank that cannot be reached: the unload must stop before it.
 		tl := &app.Teller{Bank: &memBank{t: t, down: true}, Desk: &tellerDesk{teller: true}, Notes: notes, Terminal: "BRANCH01"}
-		_, err := tl.Unload(context.Background(), teller, pan, psn, 100)
+		_, err := tl.Unload(context.Background(), teller, pan, psn, 100, signs)
 		if body == "" { // no note, as a dropped one
 			if !errors.Is(err, app.ErrBankUnavailable) {
 				t.Fatalf("no note: %v", err)

@@ -295,10 +295,14 @@ func TestTeller_UnloadHotlistExceptionsReentry(t *testing.T) {
 	b := newBranch(t)
 	w := b.bank.customer("alice", 100000, 50000)
 
-	// When 100.00 is unloaded to the deposit
-	un, err := b.teller.Unload(ctx, teller, w.PAN(), "", 10000)
-	if err != nil || un.BankBalance != 40000 || un.Customer != "alice" || b.bank.deposit("alice") != 110000 {
+	// When 100.00 is unloaded to the deposit, alice signing with her password
+	un, err := b.teller.Unload(ctx, teller, w.PAN(), "", 10000, signs)
+	// Then the bank holds it for its settlement window, and pays it then
+	if err != nil || un.State != app.UnloadHeld || un.BankBalance != 50000 || un.Customer != "alice" || b.bank.deposit("alice") != 100000 {
 		t.Fatalf("unload %+v, %v", un, err)
+	}
+	if b.bank.payHeld(); b.bank.deposit("alice") != 110000 {
+		t.Fatalf("deposit %d after the window", b.bank.deposit("alice"))
 	}
 	// And the bank holds an exception the teller resolves
 	b.bank.excs = []app.BankException{{ID: 7, Kind: "balance_mismatch", PAN: w.PAN(), PSN: w.PSN()}}
@@ -357,8 +361,8 @@ func TestTeller_UnloadHotlistExceptionsReentry(t *testing.T) {
 	// And input the bank would refuse never leaves the desk
 	calls := len(b.bank.calls)
 	for _, err := range []error{
-		func() error { _, err := b.teller.Unload(ctx, teller, w.PAN(), "", 0); return err }(),
-		func() error { _, err := b.teller.Unload(ctx, teller, "12AB", "", 100); return err }(),
+		func() error { _, err := b.teller.Unload(ctx, teller, w.PAN(), "", 0, signs); return err }(),
+		func() error { _, err := b.teller.Unload(ctx, teller, "12AB", "", 100, signs); return err }(),
 		func() error { _, err := b.teller.Statement(ctx, teller, w.PAN(), "1"); return err }(),
 		func() error { _, err := b.teller.Exceptions(ctx, teller, "closed"); return err }(),
 		func() error { _, err := b.teller.Resolve(ctx, teller, 0, "x"); return err }(),
@@ -406,7 +410,7 @@ func TestTeller_ExplainSaysEachFailureInBothLanguages(t *testing.T) {
 		}
 	}
 	// A code the desk does not know is still said, with the code
-	if got := app.ExplainTeller(&app.BankError{Status: 429, Code: "rate_limited"}, app.SimplifiedChinese); !strings.Contains(got, "rate_limited") {
+	if got := app.ExplainTeller(&app.BankError{Status: 418, Code: "slow_down"}, app.SimplifiedChinese); !strings.Contains(got, "slow_down") {
 		t.Errorf("unknown code: %q", got)
 	}
 	// And the rest as the desk's other errors are
@@ -433,7 +437,7 @@ func TestTeller_AnUnloadWaitsForATapOfThePhone(t *testing.T) {
 	// When the teller unloads it at the bank, with or without the PSN
 	calls := len(b.bank.calls)
 	for _, psn := range []string{w.PSN(), ""} {
-		_, err := b.teller.Unload(ctx, teller, w.PAN(), psn, 20000)
+		_, err := b.teller.Unload(ctx, teller, w.PAN(), psn, 20000, signs)
 
 		// Then it is refused with "tap the phone first", and nothing is unloaded
 		if !errors.Is(err, app.ErrTapFirst) {
@@ -462,7 +466,7 @@ func TestTeller_AnUnloadWaitsForATapOfThePhone(t *testing.T) {
 		t.Errorf("phone %d, deposit %d, bank %d", w.Balance(), b.bank.deposit("alice"), b.bank.known(w))
 	}
 	// And an unload is the teller's again
-	if un, err := b.teller.Unload(ctx, teller, w.PAN(), "", 100); err != nil || un.BankBalance != 69900 {
+	if un, err := b.teller.Unload(ctx, teller, w.PAN(), "", 100, signs); err != nil || un.State != app.UnloadHeld || un.BankBalance != 70000 {
 		t.Errorf("unload after the tap %+v, %v", un, err)
 	}
 }

@@ -72,9 +72,10 @@ func (d *Desk) teller(reader app.Reader, capk string) (*app.Teller, error) {
 		return nil, err
 	}
 	// The teller's notes are the desk database's own table (never its
-	// settings, which are audited with their values).
+	// settings, which are audited with their values). A second teller
+	// signing an unload is checked by the operator store as at sign-in.
 	return &app.Teller{Bank: &tellerBank{d: d}, Reader: reader, Kernel: k, Desk: d, Audit: d.DB, Notes: d.DB, Operators: d.DB,
-		Terminal: d.Terminal}, nil
+		Approvers: d.DB, Terminal: d.Terminal}, nil
 }
 
 // tellerBank is the bank's teller calls with the desk's enrolment as it
@@ -126,8 +127,8 @@ func (b *tellerBank) Load(ctx context.Context, key string, r app.BankLoad) (app.
 	return withClient(b, func(c *desksync.Teller) (app.BankLoadAnswer, error) { return c.Load(ctx, key, r) })
 }
 
-func (b *tellerBank) Unload(ctx context.Context, key string, r app.BankUnload) (app.Money, error) {
-	return withClient(b, func(c *desksync.Teller) (app.Money, error) { return c.Unload(ctx, key, r) })
+func (b *tellerBank) Unload(ctx context.Context, key string, r app.BankUnload) (app.BankUnloadAnswer, error) {
+	return withClient(b, func(c *desksync.Teller) (app.BankUnloadAnswer, error) { return c.Unload(ctx, key, r) })
 }
 
 func (b *tellerBank) Hotlist(ctx context.Context, key, operator, pan, reason string) (int64, error) {

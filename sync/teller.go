@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"lingqian/app"
+
+	"github.com/go-resty/resty/v2"
 )
 
 // Teller is the teller desk's side of the bank's /v1/teller calls
@@ -21,13 +23,25 @@ import (
 // code and its sentence), wrapping the *APIError; a bank that cannot be
 // reached, or that failed after the retries, as app.ErrBankUnavailable
 // wrapping ErrUnavailable or the *APIError.
-type Teller struct{ c *Client }
+type Teller struct {
+	c *Client
+	// signed sends the unloads someone signs: as c, but an answer of
+	// 4xx is never asked again. A 429 there is the customer's sign-in
+	// locked after wrong passwords: asking again is another guess, and
+	// the teller must hear it now, not after the client's waits.
+	signed *resty.Client
+}
 
 var _ app.TellerBank = (*Teller)(nil)
 
 // Teller gives the client's teller calls. Only a desk the bank enrolled
-// as a teller desk is let through.
-func (c *Client) Teller() *Teller { return &Teller{c: c} }
+// as a teller desk is let through. Call it before the client is in use
+// elsewhere: it copies the client's settings.
+func (c *Client) Teller() *Teller {
+	signed := c.r.Clone()
+	signed.RetryConditions = []resty.RetryConditionFunc{signedRetry}
+	return &Teller{c: c, signed: signed}
+}
 
 // Wallet looks a wallet up by PAN (psn "": the first the bank has).
 func (t *Teller) Wallet(ctx context.Context, pan, psn string) (app.BankWallet, error) {
@@ -60,24 +74,31 @@ func (t *Teller) Load(ctx context.Context, key string, r app.BankLoad) (app.Bank
 	return a.app()
 }
 
-// Unload moves e-cash back to the customer's deposit at the bank; it
-// answers what the bank still owes on the wallet.
-func (t *Teller) Unload(ctx context.Context, key string, r app.BankUnload) (app.Money, error) {
-	req := unloadWire{PAN: r.PAN, PSN: r.PSN, Amount: int64(r.Amount), User: r.Customer, Operator: r.Operator}
+// Unload moves e-cash back to the customer's deposit. A return of a load
+// the phone never took (ReturnsLoadATC) is paid at once; any other unload
+// carries who signed it and is held by the bank for its settlement window.
+// A bank of before holds answers neither state nor amount: it paid.
+func (t *Teller) Unload(ctx context.Context, key string, r app.BankUnload) (app.BankUnloadAnswer, error) {
+	const path = "/v1/teller/unloads"
+	req := unloadWire{PAN: r.PAN, PSN: r.PSN, Amount: int64(r.Amount), User: r.Customer, Operator: r.Operator,
+		CustomerPassword: r.CustomerPassword, Approver: r.Approver}
+	var a unloadAnswerWire
+	var err error
 	if r.ReturnsLoadATC != 0 {
 		atc := int64(r.ReturnsLoadATC)
 		req.ReturnsLoadATC = &atc
+		err = t.post(ctx, path, key, req, &a)
+	} else {
+		err = t.postSigned(ctx, path, key, req, &a)
 	}
-	var a struct {
-		Balance *int64 `json:"balance"`
+	if err != nil {
+		return app.BankUnloadAnswer{}, err
 	}
-	if err := t.post(ctx, "/v1/teller/unloads", key, req, &a); err != nil {
-		return 0, err
+	ans, err := a.app(r.Amount)
+	if err != nil {
+		return ans, fmt.Errorf("sync: POST %s: the bank's answer: %w", path, err)
 	}
-	if a.Balance == nil || *a.Balance < 0 {
-		return 0, errors.New("sync: POST /v1/teller/unloads: the bank's answer has no balance")
-	}
-	return app.Money(*a.Balance), nil
+	return ans, nil
 }
 
 // Hotlist blocks every wallet with the PAN; it answers the hotlist's new version.
@@ -212,15 +233,16 @@ type (
 		PhoneUploaded string  `json:"phone_uploaded"`
 	}
 	statementWire struct {
-		PAN          string          `json:"pan"`
-		PSN          string          `json:"psn"`
-		Status       string          `json:"status"`
-		Customer     string          `json:"customer"`
-		Balance      int64           `json:"balance"`
-		LastATC      uint16          `json:"last_atc"`
-		PhoneBalance *int64          `json:"phone_balance"`
-		Entries      []statementLine `json:"entries"`
-		AwaitingDesk []statementLine `json:"awaiting_desk"`
+		PAN          string           `json:"pan"`
+		PSN          string           `json:"psn"`
+		Status       string           `json:"status"`
+		Customer     string           `json:"customer"`
+		Balance      int64            `json:"balance"`
+		LastATC      uint16           `json:"last_atc"`
+		PhoneBalance *int64           `json:"phone_balance"`
+		Entries      []statementLine  `json:"entries"`
+		AwaitingDesk []statementLine  `json:"awaiting_desk"`
+		HeldUnloads  []heldUnloadLine `json:"held_unloads"`
 	}
 	statementLine struct {
 		At         string `json:"at"`
@@ -254,12 +276,20 @@ type (
 		Balance *int64 `json:"balance"`
 	}
 	unloadWire struct {
-		PAN            string `json:"pan"`
-		PSN            string `json:"psn"`
-		Amount         int64  `json:"amount"`
-		User           string `json:"user"`
-		Operator       string `json:"operator"`
-		ReturnsLoadATC *int64 `json:"returns_load_atc,omitempty"`
+		PAN              string `json:"pan"`
+		PSN              string `json:"psn"`
+		Amount           int64  `json:"amount"`
+		User             string `json:"user"`
+		Operator         string `json:"operator"`
+		ReturnsLoadATC   *int64 `json:"returns_load_atc,omitempty"`
+		CustomerPassword string `json:"customer_password,omitempty"`
+		Approver         string `json:"approver,omitempty"`
+	}
+	unloadAnswerWire struct {
+		Balance *int64 `json:"balance"`
+		State   string `json:"state"`
+		Amount  *int64 `json:"amount"`
+		PaysAt  string `json:"pays_at"`
 	}
 	fileWire struct {
 		Operator string `json:"operator"`
@@ -322,6 +352,9 @@ func (s statementWire) app() (app.WalletStatement, error) {
 	}
 	for _, l := range s.AwaitingDesk {
 		out.AwaitingDesk = append(out.AwaitingDesk, l.app())
+	}
+	for _, u := range s.HeldUnloads {
+		out.Unloads = append(out.Unloads, u.app())
 	}
 	return out, nil
 }

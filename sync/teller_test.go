@@ -223,7 +223,7 @@ func TestTeller_RefusalsCarryTheBanksCode(t *testing.T) {
 		}, http.StatusBadRequest, app.BankCodeBadRequest},
 		{"an unload of more than the wallet holds", func() error {
 			_, err := b.teller.Unload(b.ctx, banktest.NewKey("unload"),
-				app.BankUnload{PAN: w.PAN(), PSN: w.PSN(), Amount: 999999, Customer: "alice", Operator: "li.na"})
+				app.BankUnload{PAN: w.PAN(), PSN: w.PSN(), Amount: 999999, Customer: "alice", Operator: "li.na", CustomerPassword: "s3cret-alice"})
 			return err
 		}, http.StatusPaymentRequired, app.BankCodeInsufficientFunds},
 		{"a wallet the bank does not have", func() error {
@@ -269,23 +269,9 @@ func TestTeller_UnloadHotlistExceptionsReentry(t *testing.T) {
 	b := newBranch(t)
 	w := b.customer("alice", 60000, 50000)
 
-	// When 100.00 is unloaded, the same request sent twice
-	key := banktest.NewKey("unload")
-	un := app.BankUnload{PAN: w.PAN(), PSN: w.PSN(), Amount: 10000, Customer: "alice", Operator: "li.na"}
-	first, err := b.teller.Unload(b.ctx, key, un)
-	if err != nil {
-		t.Fatal(err)
-	}
-	second, err := b.teller.Unload(b.ctx, key, un)
-
-	// Then it is done once
-	if err != nil || first != 40000 || second != 40000 {
-		t.Errorf("unload: %d then %d, %v", first, second, err)
-	}
-
-	// When the teller re-enters more than the bank owes (what the phone shows)
+	// When the teller re-enters a phone that shows 100.00 more than the bank owes
 	n, err := b.teller.ReEnter(b.ctx, banktest.NewKey("reentry"),
-		app.ReEntry{PAN: w.PAN(), PSN: w.PSN(), ATC: w.ATC(), Balance: app.Money(w.Balance()), Operator: "li.na", Note: "phone reinstalled"})
+		app.ReEntry{PAN: w.PAN(), PSN: w.PSN(), ATC: w.ATC(), Balance: app.Money(w.Balance() + 10000), Operator: "li.na", Note: "phone reinstalled"})
 	if err != nil || n != 0 {
 		t.Fatalf("re-entry: %d, %v", n, err)
 	}
@@ -309,7 +295,26 @@ func TestTeller_UnloadHotlistExceptionsReentry(t *testing.T) {
 		}
 	}
 
-	// When the teller hotlists the wallet
+	// When 100.00 is unloaded, alice signing, the same request sent twice
+	key := banktest.NewKey("unload")
+	un := app.BankUnload{PAN: w.PAN(), PSN: w.PSN(), Amount: 10000, Customer: "alice", Operator: "li.na", CustomerPassword: "s3cret-alice"}
+	first, err := b.teller.Unload(b.ctx, key, un)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := b.teller.Unload(b.ctx, key, un)
+
+	// Then it is held once, for the bank's settlement window, the wallet still owing it until then
+	if err != nil || first != second || first.State != app.UnloadHeld || first.Amount != 10000 || first.Balance != 50000 ||
+		first.PaysAt.Before(time.Now().Add(23*time.Hour)) {
+		t.Errorf("unload: %+v then %+v, %v", first, second, err)
+	}
+	// And the wallet is hotlisted by it
+	if info, err := b.teller.Wallet(b.ctx, w.PAN(), ""); err != nil || !info.Hotlisted() {
+		t.Errorf("after the unload: %+v, %v", info, err)
+	}
+
+	// When the teller hotlists it too, with the reason
 	v, err := b.teller.Hotlist(b.ctx, banktest.NewKey("hot"), "li.na", w.PAN(), "lost phone 手机丢失")
 	if err != nil || v < 1 {
 		t.Fatalf("hotlist %d, %v", v, err)

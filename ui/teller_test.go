@@ -148,19 +148,24 @@ func TestTeller_ALoadAndAnUnloadAtTheBank(t *testing.T) {
 		t.Errorf("statement %q", statement)
 	}
 
-	// When the teller unloads 30.00 to alice's deposit and says yes with Enter
+	// When the teller unloads 30.00 to alice's deposit, alice types her
+	// bank password in the confirmation, and Enter says yes
 	b.fill(ts.wallet.unloadAmount, "30.00")
 	b.press(fyne.KeyReturn)
 	eventually(t, "asked", func() bool { return b.modalSays("30.00 CNY of wallet " + b.w.PAN()) })
+	b.typeKeys("s3cret-alice")
 	b.press(fyne.KeyReturn)
 
-	// Then the bank moved it to her deposit, and the screen says so
-	eventually(t, "unloaded", func() bool { return strings.HasPrefix(ts.wallet.message.Text, "Unloaded 30.00 CNY to alice's deposit") })
-	if b.deposit() != 43000 {
-		t.Errorf("deposit %d after the unload", b.deposit())
+	// Then the bank holds it for its settlement window, the wallet
+	// hotlisted, and the screen says so; the deposit is paid after the window
+	eventually(t, "held", func() bool {
+		return strings.HasPrefix(ts.wallet.message.Text, "Unload of 30.00 CNY held: paid to alice's deposit on ")
+	})
+	if b.deposit() != 40000 {
+		t.Errorf("deposit %d at once", b.deposit())
 	}
-	eventually(t, "the bank's balance again", func() bool { return strings.Contains(ts.wallet.info.Text, "The bank holds 570.00 CNY") })
-	if !b.audited(teller, "unload") {
+	eventually(t, "shown again", func() bool { return strings.Contains(ts.wallet.info.Text, ": hotlisted") && !ts.busy() })
+	if !b.audited(teller, "signed by the customer") {
 		t.Error("the unload is not audited")
 	}
 }
@@ -343,35 +348,41 @@ func TestTeller_AfterAnUnloadTheWalletShownStaysWhenAnotherCardSharesItsPAN(t *t
 		t.Fatalf("tapped wallet shown as %q", info)
 	}
 
-	// And unloads 30.00 from it, saying yes
+	// And unloads 30.00 from it, alice signing with her password
 	b.fill(ts.wallet.unloadAmount, "30.00")
 	b.press(fyne.KeyReturn)
 	eventually(t, "asked", func() bool { return b.modalSays("30.00 CNY of wallet " + b.w.PAN() + "/" + b.w.PSN()) })
+	b.typeKeys("s3cret-alice")
 	b.press(fyne.KeyReturn)
 
-	// Then the phone's wallet lost 30.00 at the bank, the other card nothing
-	eventually(t, "unloaded", func() bool { return strings.HasPrefix(ts.wallet.message.Text, "Unloaded 30.00 CNY") && !ts.busy() })
-	if b.bankBalance(b.w.PSN()) != 47000 || b.bankBalance("01") != 20000 {
-		t.Fatalf("the bank holds %d on PSN 00 and %d on PSN 01", b.bankBalance(b.w.PSN()), b.bankBalance("01"))
-	}
-	// And the screen still shows the phone's wallet, with its new balance
-	eventually(t, "shown again", func() bool { return strings.Contains(ts.wallet.info.Text, "The bank holds 470.00 CNY") })
+	// Then the bank holds 30.00 of the phone's wallet, and the screen still
+	// shows the phone's wallet, now hotlisted, with the unload held
+	eventually(t, "held", func() bool {
+		return strings.HasPrefix(ts.wallet.message.Text, "Unload of 30.00 CNY held") && !ts.busy()
+	})
+	eventually(t, "shown again", func() bool { return strings.Contains(ts.wallet.info.Text, ": hotlisted") })
 	var statement string
 	do(func() { info, statement = ts.wallet.info.Text, ts.wallet.statement.Text })
 	if !strings.Contains(info, phone) || !strings.Contains(info, "The phone shows 500.00 CNY now") {
 		t.Errorf("after the unload the screen shows %q", info)
 	}
-	if !strings.Contains(statement, "unload") || !strings.Contains(statement, "30.00") {
+	if strings.Count(statement, "30.00 CNY  held, pays the deposit on") != 1 {
 		t.Errorf("statement %q", statement)
 	}
 
-	// When the teller unloads again, then it is the phone's wallet again that pays
+	// When the teller unloads again, then it is the phone's wallet again that holds it
 	b.fill(ts.wallet.unloadAmount, "10.00")
 	b.press(fyne.KeyReturn)
 	eventually(t, "asked again", func() bool { return b.modalSays("10.00 CNY of wallet " + b.w.PAN() + "/" + b.w.PSN()) })
+	b.typeKeys("s3cret-alice")
 	b.press(fyne.KeyReturn)
-	eventually(t, "shown after the second", func() bool { return strings.Contains(ts.wallet.info.Text, "The bank holds 460.00 CNY") })
-	if b.bankBalance(b.w.PSN()) != 46000 || b.bankBalance("01") != 20000 {
-		t.Fatalf("the bank holds %d on PSN 00 and %d on PSN 01", b.bankBalance(b.w.PSN()), b.bankBalance("01"))
+	eventually(t, "shown after the second", func() bool {
+		return strings.Contains(ts.wallet.statement.Text, "10.00 CNY  held") && strings.Contains(ts.wallet.statement.Text, "30.00 CNY  held")
+	})
+	if b.bankBalance(b.w.PSN()) != 50000 || b.bankBalance("01") != 20000 || b.deposit() != 30000 {
+		t.Fatalf("the bank holds %d on PSN 00 and %d on PSN 01, deposit %d", b.bankBalance(b.w.PSN()), b.bankBalance("01"), b.deposit())
+	}
+	if other, err := b.bank.b.WalletStatement(context.Background(), b.w.PAN(), "01"); err != nil || len(other.HeldUnloads) != 0 {
+		t.Errorf("the other card: %+v, %v", other, err)
 	}
 }

@@ -32,6 +32,7 @@ type tellerWallet struct {
 	found            *app.WalletLookup
 	foundStatement   app.WalletStatement
 	statementHeading *widget.Label
+	asking           *unloadAsk // the last unload asked, for tests
 }
 
 // enterDoes makes Enter in a field do act; other keys go to teller mode.
@@ -171,6 +172,13 @@ func (w *tellerWallet) statementText(s app.WalletStatement) string {
 			out = append(out, w.line(e))
 		}
 	}
+	// Unloads the bank holds for its settlement window, or paid since.
+	if len(s.Unloads) > 0 {
+		out = append(out, "", app.MsgTellerUnloads.Text(d.lang))
+		for _, u := range s.Unloads {
+			out = append(out, app.UnloadLineText(u, d.lang))
+		}
+	}
 	return strings.Join(out, "\n")
 }
 
@@ -192,9 +200,9 @@ func (w *tellerWallet) line(e app.StatementLine) string {
 }
 
 // unload moves the amount typed back to the customer's deposit, once the
-// teller says yes.
+// teller says yes and the customer or a second teller signs.
 func (w *tellerWallet) unload() {
-	t, d := w.t, w.t.d
+	d := w.t.d
 	if w.found == nil {
 		w.message.SetText(d.t(app.MsgTellerUILookUpFirst))
 		return
@@ -204,20 +212,7 @@ func (w *tellerWallet) unload() {
 		w.message.SetText(d.t(app.MsgBadAmount))
 		return
 	}
-	b := w.found.Bank
-	d.confirm(d.tf(app.MsgTellerUIUnloadTitle, app.FormatMoney(amount)),
-		d.tf(app.MsgTellerUIUnloadConfirm, app.FormatMoney(amount), b.PAN+"/"+b.PSN, b.Customer), d.t(app.MsgTellerUIUnload), func() {
-			tellerRun(t, func(ctx context.Context, op app.Operator, _ func(app.TellerStep)) (app.UnloadResult, error) {
-				return d.svc.Teller.Unload(ctx, op, b.PAN, b.PSN, amount)
-			}, nil, func(r app.UnloadResult, err error) {
-				if err != nil {
-					w.message.SetText(app.ExplainTeller(err, d.lang))
-					return
-				}
-				w.unloadAmount.SetText("")
-				w.again(d.tf(app.MsgTellerUnloaded, app.FormatMoney(r.Amount), r.Customer, app.FormatMoney(r.BankBalance)))
-			})
-		})
+	w.askUnload(amount, w.found.Bank)
 }
 
 // hotlist blocks the wallet, with the reason typed, once the teller says yes.

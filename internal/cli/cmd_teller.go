@@ -285,7 +285,14 @@ func refusal(err error) bool {
 func tellerCode(err error) string {
 	var be *app.BankError
 	var pin *pinError
+	var approver *app.ApproverError
 	switch {
+	case errors.Is(err, app.ErrCustomerLocked):
+		return "customer_locked"
+	case errors.As(err, &approver):
+		return "approver"
+	case errors.Is(err, app.ErrUnloadSigner), errors.Is(err, app.ErrApproverSelf):
+		return "bad_input"
 	case errors.Is(err, app.ErrNeedsBank):
 		return "needs_bank"
 	case errors.Is(err, app.ErrTapFirst):

@@ -62,21 +62,6 @@ func tellerLoad(ctx context.Context, r *tellerRun, args []string) int {
 	})
 }
 
-func tellerUnload(ctx context.Context, r *tellerRun, args []string) int {
-	pan := r.fs.String("pan", "", "the wallet's number")
-	psn := r.fs.String("psn", "", "the wallet's sequence number (default: the bank's first with the PAN)")
-	amount := r.amountFlag()
-	return r.run(ctx, args, func(t *app.Teller, op app.Operator) int {
-		res, err := t.Unload(ctx, op, strings.TrimSpace(*pan), strings.TrimSpace(*psn), *amount)
-		if err != nil {
-			return r.failure(err)
-		}
-		text := app.MsgTellerUnloaded.Textf(r.lang, app.FormatMoney(res.Amount), res.Customer, app.FormatMoney(res.BankBalance))
-		return r.done(map[string]any{"outcome": "unloaded", "reason": text, "pan": res.PAN, "psn": res.PSN, "customer": res.Customer,
-			"amount": int64(res.Amount), "bank_balance": int64(res.BankBalance), "currency": deskCurrency}, text)
-	})
-}
-
 // walletJSON is a wallet as `teller lookup --json` shows it.
 type walletJSON struct {
 	Outcome       string         `json:"outcome"`
@@ -166,6 +151,7 @@ type statementJSON struct {
 	LastATC      int            `json:"last_atc"`
 	Entries      []statementRow `json:"entries"`
 	AwaitingDesk []statementRow `json:"awaiting_desk"`
+	HeldUnloads  []unloadRow    `json:"held_unloads"`
 }
 
 type statementRow struct {
@@ -190,7 +176,8 @@ func tellerStatement(ctx context.Context, r *tellerRun, args []string) int {
 			return r.failure(err)
 		}
 		j := statementJSON{PAN: s.PAN, PSN: s.PSN, Status: s.Status, Customer: s.Customer, Balance: int64(s.Balance),
-			LastATC: int(s.LastATC), Entries: statementRows(s.Entries), AwaitingDesk: statementRows(s.AwaitingDesk)}
+			LastATC: int(s.LastATC), Entries: statementRows(s.Entries), AwaitingDesk: statementRows(s.AwaitingDesk),
+			HeldUnloads: unloadRows(s.Unloads)}
 		lines := []string{app.MsgTellerStatement.Textf(r.lang, s.PAN, s.PSN, s.Customer, statusText(s.Status, r.lang), app.FormatMoney(s.Balance))}
 		if len(s.Entries) == 0 {
 			lines = append(lines, app.MsgTellerNoEntries.Text(r.lang))
@@ -199,6 +186,12 @@ func tellerStatement(ctx context.Context, r *tellerRun, args []string) int {
 		if len(s.AwaitingDesk) > 0 {
 			lines = append(lines, app.MsgTellerAwaitingDesk.Text(r.lang))
 			lines = append(lines, statementLines(s.AwaitingDesk, r.lang)...)
+		}
+		if len(s.Unloads) > 0 {
+			lines = append(lines, app.MsgTellerUnloads.Text(r.lang))
+			for _, u := range s.Unloads {
+				lines = append(lines, app.UnloadLineText(u, r.lang))
+			}
 		}
 		return r.done(j, lines...)
 	})

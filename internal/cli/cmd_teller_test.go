@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"lingqian/app"
 	"lingqian/bank"
@@ -22,7 +23,8 @@ import (
 var tellerIssuer = sync.OnceValues(func() (*issuance.Issuer, error) { return issuance.New(issuance.Options{}) })
 
 // tellerWorld is the real bank on loopback and a desk folder enrolled
-// with it as a teller desk, with teller li.na (PIN 1234).
+// with it as a teller desk, with tellers li.na (PIN 1234) and zhou (PIN
+// 4321), and cashier wang (PIN 5678).
 type tellerWorld struct {
 	t    *testing.T
 	ctx  context.Context
@@ -69,6 +71,9 @@ func newTellerWorld(t *testing.T, teller bool) *tellerWorld {
 	if err := d.DB.AddOperator(w.ctx, app.Operator{ID: "wang", Name: "Wang", Role: app.RoleCashier}, "5678"); err != nil {
 		t.Fatal(err)
 	}
+	if err := d.DB.AddOperator(w.ctx, app.Operator{ID: "zhou", Name: "Zhou", Role: app.RoleTeller}, "4321"); err != nil {
+		t.Fatal(err)
+	}
 	return w
 }
 
@@ -85,11 +90,17 @@ func (w *tellerWorld) customer(user string, deposit, load int64) *wallet.Card {
 // with li.na's PIN and decodes the one line of JSON.
 func (w *tellerWorld) teller(t *testing.T, args ...string) (int, map[string]any, string) {
 	t.Helper()
+	return w.tellerIn(t, "1234\n", args...)
+}
+
+// tellerIn is teller with stdin as given: li.na's PIN, and what follows.
+func (w *tellerWorld) tellerIn(t *testing.T, stdin string, args ...string) (int, map[string]any, string) {
+	t.Helper()
 	args = append([]string{"teller"}, append(args, "--data", w.dir, "--json")...)
 	if !strings.Contains(strings.Join(args, " "), "--operator") {
 		args = append(args, "--operator", "li.na")
 	}
-	code, stdout, stderr := runCLI(t, "1234\n", args...)
+	code, stdout, stderr := runCLI(t, stdin, args...)
 	var j map[string]any
 	if strings.Count(stdout, "\n") != 1 || json.Unmarshal([]byte(stdout), &j) != nil {
 		t.Fatalf("want one line of JSON, got %q (stderr %q)", stdout, stderr)
@@ -108,31 +119,6 @@ func TestTellerCommand_UnloadHotlistExceptionsLookupStatement(t *testing.T) {
 		t.Fatalf("lookup %d %v", code, j)
 	}
 
-	// When 100.00 is unloaded to her deposit
-	code, j, _ = w.teller(t, "unload", "--pan", wal.PAN(), "--amount", "100.00")
-	if code != 0 || j["outcome"] != "unloaded" || j["bank_balance"] != 40000.0 {
-		t.Fatalf("unload %d %v", code, j)
-	}
-	// Then the statement shows it with the teller
-	code, j, _ = w.teller(t, "statement", "--pan", wal.PAN())
-	entries, _ := j["entries"].([]any)
-	var unload map[string]any
-	for _, e := range entries {
-		if m := e.(map[string]any); m["kind"] == "unload" {
-			unload = m
-		}
-	}
-	if code != 0 || unload == nil || unload["operator"] != "li.na" || unload["amount"] != 10000.0 {
-		t.Fatalf("statement %d %v", code, j)
-	}
-
-	// When more than the wallet holds is unloaded
-	code, j, stderr := w.teller(t, "unload", "--pan", wal.PAN(), "--amount", "999.00", "--lang", "zh-Hans")
-	// Then the bank's refusal is exit 3, its code kept, said in Chinese
-	if code != tellerRefused || j["outcome"] != "refused" || j["reason_code"] != "insufficient_funds" || !strings.Contains(stderr, "余额不足") {
-		t.Fatalf("refused unload %d %v %q", code, j, stderr)
-	}
-
 	// When a re-entry above what the bank owes makes an exception
 	other := banktest.Enroll(t, w.base, w.ca, func() string {
 		c, err := w.bank.NewTerminalCode(w.ctx, "BRANCH2", true)
@@ -142,7 +128,7 @@ func TestTellerCommand_UnloadHotlistExceptionsLookupStatement(t *testing.T) {
 		return c
 	}())
 	if _, err := other.Client.Call(w.ctx, "POST", "/v1/teller/reentries", banktest.NewKey("re"), map[string]any{
-		"pan": wal.PAN(), "psn": wal.PSN(), "atc": wal.ATC(), "balance": wal.Balance(), "operator": "zhao", "note": "phone reinstalled",
+		"pan": wal.PAN(), "psn": wal.PSN(), "atc": wal.ATC(), "balance": wal.Balance() + 10000, "operator": "zhao", "note": "phone reinstalled",
 	}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +151,35 @@ func TestTellerCommand_UnloadHotlistExceptionsLookupStatement(t *testing.T) {
 		t.Fatalf("resolved list %d %v", code, j)
 	}
 
-	// When the wallet is hotlisted
+	// When 100.00 is unloaded to her deposit, alice typing her password after li.na's PIN
+	code, j, _ = w.tellerIn(t, "1234\ns3cret-alice\n", "unload", "--pan", wal.PAN(), "--amount", "100.00", "--customer-signs")
+	// Then the bank holds it for its settlement window: done, exit 0, with the day it pays
+	if code != 0 || j["outcome"] != "unloaded" || j["state"] != "held" || j["amount"] != 10000.0 || j["bank_balance"] != 50000.0 ||
+		j["signed_by"] != "customer" || j["pays_at"] == nil || !strings.HasPrefix(j["reason"].(string), "Unload of 100.00 CNY held") {
+		t.Fatalf("unload %d %v", code, j)
+	}
+	// And the statement shows it held, with the teller and who signed
+	code, j, _ = w.teller(t, "statement", "--pan", wal.PAN())
+	held, _ := j["held_unloads"].([]any)
+	if code != 0 || len(held) != 1 {
+		t.Fatalf("statement %d %v", code, j)
+	}
+	if u := held[0].(map[string]any); u["state"] != "held" || u["operator"] != "li.na" || u["approver"] != "customer" || u["amount"] != 10000.0 {
+		t.Errorf("held unload %v", u)
+	}
+	_, stdout, _ := runCLI(t, "1234\n", "teller", "statement", "--pan", wal.PAN(), "--data", w.dir, "--operator", "li.na")
+	if !strings.Contains(stdout, "100.00 CNY  held, pays the deposit on") || !strings.Contains(stdout, "li.na, signed by the customer") {
+		t.Errorf("statement for a person:\n%s", stdout)
+	}
+
+	// When more than the wallet holds is unloaded, a second teller signing
+	code, j, stderr := w.tellerIn(t, "1234\n4321\n", "unload", "--pan", wal.PAN(), "--amount", "999.00", "--approver", "zhou", "--lang", "zh-Hans")
+	// Then the bank's refusal is exit 3, its code kept, said in Chinese
+	if code != tellerRefused || j["outcome"] != "refused" || j["reason_code"] != "insufficient_funds" || !strings.Contains(stderr, "余额不足") {
+		t.Fatalf("refused unload %d %v %q", code, j, stderr)
+	}
+
+	// When the wallet is hotlisted (an unload did already)
 	code, j, _ = w.teller(t, "hotlist", "--pan", wal.PAN(), "--reason", "lost phone")
 	if code != 0 || j["outcome"] != "hotlisted" || j["version"].(float64) < 1 {
 		t.Fatalf("hotlist %d %v", code, j)
@@ -196,6 +210,17 @@ func TestTellerCommand_RefusesWhatItShould(t *testing.T) {
 		{"a hotlist without a reason", w, "1234\n", []string{"hotlist", "--pan", "6231990000000019"}, "bad_input"},
 		{"a note without --resolve", w, "1234\n", []string{"exceptions", "--note", "x"}, "bad_input"},
 		{"a state the bank does not have", w, "1234\n", []string{"exceptions", "--state", "closed"}, "desk_error"},
+		{"an unload nobody signs", w, "1234\n", []string{"unload", "--pan", "6231990000000019", "--amount", "1.00"}, "bad_input"},
+		{"an unload signed twice", w, "1234\nx\n", []string{"unload", "--pan", "6231990000000019", "--amount", "1.00",
+			"--customer-signs", "--approver", "zhou"}, "bad_input"},
+		{"no customer password", w, "1234\n", []string{"unload", "--pan", "6231990000000019", "--amount", "1.00", "--customer-signs"}, "bad_input"},
+		{"no second teller's PIN", w, "1234\n", []string{"unload", "--pan", "6231990000000019", "--amount", "1.00", "--approver", "zhou"}, "sign_in"},
+		{"a wrong second teller's PIN", w, "1234\n0000\n", []string{"unload", "--pan", "6231990000000019", "--amount", "1.00",
+			"--approver", "zhou"}, "approver"},
+		{"a cashier as second teller", w, "1234\n5678\n", []string{"unload", "--pan", "6231990000000019", "--amount", "1.00",
+			"--approver", "wang"}, "approver"},
+		{"the teller as their own second", w, "1234\n1234\n", []string{"unload", "--pan", "6231990000000019", "--amount", "1.00",
+			"--approver", "li.na"}, "bad_input"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,3 +250,36 @@ func TestTellerCommand_RefusesWhatItShould(t *testing.T) {
 }
 
 func ftoa(f float64) string { return strconv.FormatInt(int64(f), 10) }
+
+func TestTellerCommand_AnUnloadSignedByTheCustomerOrASecondTeller(t *testing.T) {
+	// Given a teller desk and alice's wallet with 500.00
+	w := newTellerWorld(t, true)
+	wal := w.customer("alice", 60000, 50000)
+
+	// When alice types a wrong password
+	code, j, stderr := w.tellerIn(t, "1234\nnot-hers\n", "unload", "--pan", wal.PAN(), "--amount", "30.00", "--customer-signs", "--lang", "zh-Hans")
+	// Then the bank refuses it, exit 3, said in Chinese, and nothing moved
+	want := app.MsgTellerErrWrongPassword.Text(app.SimplifiedChinese)
+	if code != tellerRefused || j["reason_code"] != app.BankCodeWrongPassword || j["reason"] != want || !strings.Contains(stderr, want) {
+		t.Fatalf("wrong password: %d %v %q", code, j, stderr)
+	}
+	if strings.Contains(stderr, "not-hers") {
+		t.Errorf("the password was printed: %q", stderr)
+	}
+
+	// When zhou signs as the second teller, his PIN on the line after li.na's
+	code, j, _ = w.tellerIn(t, "1234\n4321\n", "unload", "--pan", wal.PAN(), "--psn", wal.PSN(), "--amount", "30.00", "--approver", "zhou")
+	// Then it is held, done (exit 0), signed by zhou
+	if code != 0 || j["state"] != "held" || j["signed_by"] != "zhou" || j["amount"] != 3000.0 {
+		t.Fatalf("second teller: %d %v", code, j)
+	}
+	if _, err := time.Parse(time.RFC3339, j["pays_at"].(string)); err != nil {
+		t.Errorf("pays_at %v", j["pays_at"])
+	}
+	// And without --json a person reads when it pays
+	code, stdout, _ := runCLI(t, "1234\n4321\n", "teller", "unload", "--pan", wal.PAN(), "--amount", "1.00", "--approver", "zhou",
+		"--data", w.dir, "--operator", "li.na", "--lang", "zh-Hans")
+	if code != 0 || !strings.HasPrefix(stdout, "圈提 1.00 元已暂挂：alice 的存款账户将于 ") {
+		t.Errorf("for a person: %d %q", code, stdout)
+	}
+}

@@ -10,7 +10,7 @@ import (
 // tellerUsageLines are the teller's commands.
 var tellerUsageLines = []usageLine{
 	{"load --amount 100.00 [--reader NAME] [--timeout 30s]", app.MsgCLITellerUsageLoad},
-	{"unload --pan PAN [--psn NN] --amount A", app.MsgCLITellerUsageUnload},
+	{"unload --pan PAN [--psn NN] --amount A (--customer-signs | --approver ID)", app.MsgCLITellerUsageUnload},
 	{"lookup [--pan PAN]", app.MsgCLITellerUsageLookup},
 	{"statement --pan PAN [--psn NN]", app.MsgCLITellerUsageStatement},
 	{"hotlist --pan PAN --reason TEXT", app.MsgCLITellerUsageHotlist},
