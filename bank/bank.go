@@ -39,6 +39,10 @@ type Options struct {
 	Hosts  []string
 	Logger *slog.Logger
 	Now    func() time.Time
+	// SettlementWindow is how long an unload is held before it is paid
+	// (unload.go); zero takes DefaultSettlementWindow, less than
+	// MinSettlementWindow is refused.
+	SettlementWindow time.Duration
 
 	// Limits on who may try passwords how fast (access_*.go); zero takes
 	// the default. HashSlots: password checks at once, bank-wide (two a
@@ -63,6 +67,7 @@ type Bank struct {
 	log    *slog.Logger
 	now    func() time.Time
 	limit  *limiter
+	window time.Duration // the settlement window of unloads
 	hashes *hasher
 }
 
@@ -124,6 +129,11 @@ func New(st Store, opts Options) (*Bank, error) {
 	}
 	if b.now == nil {
 		b.now = time.Now
+	}
+	if b.window = opts.SettlementWindow; b.window == 0 {
+		b.window = DefaultSettlementWindow
+	} else if b.window < MinSettlementWindow {
+		return nil, fmt.Errorf("bank: a settlement window of %s is shorter than %s", b.window, MinSettlementWindow)
 	}
 	if opts.Admin != nil {
 		b.store = &adminStore{Store: st, entry: *opts.Admin, now: b.now}

@@ -372,6 +372,45 @@ func (t *batchTx) PostAll(ps []Posting) error {
 	return t.tx.PostAll(ps)
 }
 
+// The merchant guarantee's calls (guarantee.go, unload.go). Clearing asks
+// HotlistEntry only of a blocked wallet's purchase, so passing it costs a
+// batch of ordinary purchases nothing.
+
+func (t *batchTx) HotlistEntry(pan string) (HotlistEntry, error) {
+	if err := t.pass(); err != nil {
+		return HotlistEntry{}, err
+	}
+	return t.tx.HotlistEntry(pan)
+}
+
+func (t *batchTx) AddHeldUnload(u *HeldUnload) error {
+	if err := t.pass(); err != nil {
+		return err
+	}
+	return t.tx.AddHeldUnload(u)
+}
+
+func (t *batchTx) HeldUnloads(pan, psn string) ([]HeldUnload, error) {
+	if err := t.pass(); err != nil {
+		return nil, err
+	}
+	return t.tx.HeldUnloads(pan, psn)
+}
+
+func (t *batchTx) DueUnloads(at time.Time, limit int) ([]HeldUnload, error) {
+	if err := t.pass(); err != nil {
+		return nil, err
+	}
+	return t.tx.DueUnloads(at, limit)
+}
+
+func (t *batchTx) PayHeldUnload(u HeldUnload) error {
+	if err := t.pass(); err != nil {
+		return err
+	}
+	return t.tx.PayHeldUnload(u)
+}
+
 // Chain anchors (anchor.go).
 
 func (t *batchTx) NewestAnchor(terminalID, chain string) (ChainAnchor, error) {

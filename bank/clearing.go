@@ -95,7 +95,45 @@ func verify(iss *issuance.Issuer, w *Wallet, m *Message) (reason, detail string)
 	if !bytes.Equal(d.AC, m.AC) {
 		return ReasonBadSignature, "the CDA signature covers another AC"
 	}
+	return signedAtDesk(cdol1, m)
+}
+
+// signedAtDesk checks the merchant and terminal ids (9F16, 9F1C) the
+// cryptogram signed, when the wallet's CDOL1 asks for them, against the
+// message's: a genuine cryptogram sent by any other desk is refused, so a
+// message copied from one merchant cannot be paid to another. The
+// message's terminal is its desk certificate's (parse), and clear refuses
+// a merchant other than the certificate's before it reads this verdict.
+// Wallets issued before CDOL1 asked for the ids are judged without them.
+//
+// A phone's upload names no desk (uploads.go): there is nothing to
+// compare, and its records are only checked for being genuine.
+func signedAtDesk(cdol1 issuance.DOL, m *Message) (reason, detail string) {
+	if m.TerminalID == "" && m.MerchantID == "" {
+		return "", ""
+	}
+	for _, id := range []struct {
+		tag        tlv.Tag
+		name, want string
+	}{{0x9F16, "merchant", m.MerchantID}, {0x9F1C, "terminal", m.TerminalID}} {
+		signed := cdol1.Value(m.CDOL1Data, id.tag)
+		if signed != nil && !sameID(signed, id.want) {
+			return ReasonWrongMerchant, fmt.Sprintf("the cryptogram was made at %s %q, the message comes from %s %q",
+				id.name, bytes.TrimRight(signed, "\x00 "), id.name, id.want)
+		}
+	}
 	return "", ""
+}
+
+// sameID says whether a signed id (ans) is want as a kernel encodes it in
+// a DOL entry of len(signed) bytes: left-aligned, cut to the length, and
+// padded on the right — with spaces by the desk, which pads its ids to
+// their full length itself, or with zeros by the kernel's DOL filler.
+func sameID(signed []byte, want string) bool {
+	if len(want) > len(signed) {
+		want = want[:len(signed)]
+	}
+	return want != "" && string(bytes.TrimRight(signed, "\x00 ")) == want
 }
 
 func currencyCode(b []byte) string {
@@ -155,20 +193,31 @@ func (b *Bank) clear(tx Tx, bs *batchState, p *prepared) (Result, error) {
 		return res, err
 	}
 	m := p.msg
-	if p.invalid == nil && m.MerchantID != bs.desk.MerchantID {
-		// Not this desk's merchant (a copied data folder, a borrowed
-		// certificate): refused and not kept, so the terminal's sequence
-		// numbers stay free for the entries of its own journal.
-		res.Status, res.Reason, res.State = StatusRejected, ReasonWrongMerchant, string(StateRejected)
-		b.log.Info("message rejected", "terminal", terminal, "seq", m.Seq, "reason", ReasonWrongMerchant)
-		return res, nil
+	// A desk's messages are kept under its certificate's merchant, valid
+	// or not: what a certificate sent is on its merchant's record, and a
+	// message naming another merchant (a copied data folder, a borrowed
+	// certificate, another merchant's message replayed) is kept there,
+	// rejected wrong_merchant. Kept, it takes its seq in this terminal's
+	// sequence like any message: the same message again is a duplicate
+	// with the same answer, the same card under another key a replay, and
+	// another message under that seq is refused. Those seqs are the
+	// sending journal's own, so a desk's own entries never meet them
+	// unless its certificate sends two journals, which a desk's enrolment
+	// refuses; the seqs of the other merchant's terminal are untouched.
+	wrongMerchant := p.invalid == nil && m.MerchantID != bs.desk.MerchantID
+	if wrongMerchant {
+		p.detail = fmt.Sprintf("the message names merchant %q, its desk's certificate %q", m.MerchantID, bs.desk.MerchantID)
 	}
+	m.MerchantID = bs.desk.MerchantID
 	if prev, err := tx.MessageBySeq(terminal, p.wire.Seq); err == nil {
 		// Another key already has this seq: the desk's journal cannot
 		// hold both, so this one is refused and not kept. Sent again
 		// under a new key, it is a replay.
 		res.Status, res.Reason, res.State = StatusRejected, ReasonInvalid, string(StateRejected)
-		if p.invalid == nil && prev.Kind == m.Kind && sameCard(&prev, &m) {
+		switch {
+		case wrongMerchant:
+			res.Reason = ReasonWrongMerchant
+		case p.invalid == nil && prev.Kind == m.Kind && sameCard(&prev, &m):
 			res.Reason = ReasonReplayed
 		}
 		return res, nil
@@ -179,6 +228,8 @@ func (b *Bank) clear(tx Tx, bs *batchState, p *prepared) (Result, error) {
 	switch {
 	case p.invalid != nil:
 		m.State, m.Reason = StateRejected, ReasonInvalid
+	case wrongMerchant:
+		m.State, m.Reason = StateRejected, ReasonWrongMerchant
 	case m.Kind == KindVoid:
 		err = b.clearVoid(tx, &m)
 	case p.reason != "":
@@ -207,64 +258,85 @@ func (b *Bank) clear(tx Tx, bs *batchState, p *prepared) (Result, error) {
 	return res, nil
 }
 
-// clearPurchase decides a purchase whose cryptograms verified.
+// clearPurchase decides a purchase whose cryptograms verified. A genuine
+// cryptogram is paid to its merchant unless the desk took it knowing the
+// wallet was blocked (guarantee.go): from the wallet's e-cash, and what
+// that no longer covers from the bank's loss account. A replay is
+// rejected; a copy of the wallet (a second cryptogram on a spent ATC, the
+// phone's record of another, spending past what was loaded) is paid the
+// same and flags the wallet cloned.
 func (b *Bank) clearPurchase(tx Tx, bs *batchState, p *prepared, m *Message) error {
 	w, err := tx.Wallet(m.PAN, m.PSN)
 	if err != nil {
 		return err // verify found it: it is there
 	}
+	// clone says how this purchase shows the wallet was copied, "" when
+	// it does not; counterfeit: it is the second cryptogram on its ATC.
+	var clone string
+	counterfeit := false
 	holder, err := tx.SlotHolder(m.PAN, m.PSN, m.ATC)
 	switch {
 	case err == nil && bytes.Equal(holder.AC, m.AC):
 		m.State, m.Reason = StateRejected, ReasonReplayed
 		return nil
 	case err == nil:
-		m.State, m.Reason = StateRejected, ReasonClonedWallet
-		return b.markCloned(tx, &w, m, fmt.Sprintf("two cryptograms for ATC %d: message %s of %s holds it", m.ATC, holder.Key, holder.TerminalID))
+		counterfeit = true
+		clone = fmt.Sprintf("two cryptograms for ATC %d: message %s of %s holds it", m.ATC, holder.Key, holder.TerminalID)
 	case !errors.Is(err, ErrNotFound):
 		return err
-	}
-	// The cryptogram is genuine and the first for its ATC: whatever
-	// happens next, it spends that ATC.
-	m.Slot = true
-	w.LastATC = max(w.LastATC, m.ATC)
-	if rec, err := tx.PhoneRecord(m.PAN, m.PSN, m.ATC); err == nil {
-		if !bytes.Equal(rec.AC, m.AC) {
-			m.State, m.Reason = StateRejected, ReasonClonedWallet
-			return b.markCloned(tx, &w, m, fmt.Sprintf("the phone uploaded another cryptogram for ATC %d", m.ATC))
+	default:
+		// The cryptogram is genuine and the first for its ATC: whatever
+		// happens next, it spends that ATC.
+		m.Slot = true
+		w.LastATC = max(w.LastATC, m.ATC)
+		if rec, err := tx.PhoneRecord(m.PAN, m.PSN, m.ATC); err == nil {
+			if !bytes.Equal(rec.AC, m.AC) {
+				clone = fmt.Sprintf("the phone uploaded another cryptogram for ATC %d", m.ATC)
+			} else {
+				m.Confirmed = true
+			}
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
 		}
-		m.Confirmed = true
-	} else if !errors.Is(err, ErrNotFound) {
-		return err
 	}
 	if w.Status != WalletActive {
-		m.State, m.Reason = StateRejected, ReasonHotlisted
-		return tx.UpdateWallet(w)
+		fair, err := inGoodFaith(tx, bs, &w, m)
+		if err != nil {
+			return err
+		}
+		if !fair {
+			m.State, m.Reason = StateRejected, ReasonHotlisted
+			return b.flagClone(tx, &w, m, clone)
+		}
 	}
 	if cancelled, err := b.voided(tx, bs, m); err != nil || cancelled {
 		if err == nil {
-			err = tx.UpdateWallet(w)
+			err = b.flagClone(tx, &w, m, clone)
 		}
 		return err
 	}
-	if w.KnownBalance < m.Amount {
-		// More spent than was ever loaded: only a copy of the wallet
-		// can do that.
-		m.State, m.Reason = StateRejected, ReasonClonedWallet
-		return b.markCloned(tx, &w, m, fmt.Sprintf("spends %s with %s left of what was loaded",
-			formatFen(m.Amount), formatFen(w.KnownBalance)))
+	fromEcash := min(m.Amount, w.KnownBalance)
+	if counterfeit {
+		fromEcash = 0 // the first cryptogram on the ATC spent the wallet's e-cash for it
 	}
-	if err := tx.EnsureAccount(settlementAccount(m.MerchantID), Liability); err != nil {
+	if fromEcash < m.Amount && clone == "" {
+		if clone, err = beyondLoaded(tx, &w, m); err != nil {
+			return err
+		}
+	}
+	if err := b.flagClone(tx, &w, m, clone); err != nil {
 		return err
 	}
-	id, err := transfer(tx, b.now(), "purchase", fmt.Sprintf("%s seq %d ATC %d", m.TerminalID, m.Seq, m.ATC),
-		ecashAccount(m.PAN, m.PSN), settlementAccount(m.MerchantID), m.Amount)
-	if err != nil {
-		return err
+	return b.payMerchant(tx, &w, m, fromEcash, counterfeit)
+}
+
+// flagClone marks the wallet cloned when clone says why, and otherwise
+// only keeps what clearing changed of it.
+func (b *Bank) flagClone(tx Tx, w *Wallet, m *Message, clone string) error {
+	if clone == "" {
+		return tx.UpdateWallet(*w)
 	}
-	w.KnownBalance -= m.Amount
-	m.State, m.Reason, m.PostingID = StatePosted, "", id
-	return tx.UpdateWallet(w)
+	return b.markCloned(tx, w, m, clone)
 }
 
 // voided cancels a purchase its desk voided: by a void received before it
@@ -346,7 +418,8 @@ func (b *Bank) clearVoid(tx Tx, m *Message) error {
 }
 
 // markCloned flags a wallet that spent the same value twice: it is
-// hotlisted so desks decline it, and a person is asked to look.
+// hotlisted so desks decline it (a PAN listed already keeps its entry:
+// guarantee.go), and a person is asked to look.
 func (b *Bank) markCloned(tx Tx, w *Wallet, m *Message, detail string) error {
 	first := w.Status != WalletCloned
 	w.Status = WalletCloned
@@ -354,7 +427,7 @@ func (b *Bank) markCloned(tx Tx, w *Wallet, m *Message, detail string) error {
 		return err
 	}
 	if first {
-		if _, err := tx.AddHotlist(w.PAN, "cloned wallet", b.now()); err != nil {
+		if _, err := b.block(tx, w.PAN, "cloned wallet"); err != nil {
 			return err
 		}
 		b.log.Warn("wallet cloned: hotlisted", "pan", MaskPAN(w.PAN), "atc", m.ATC, "terminal", m.TerminalID)

@@ -83,11 +83,11 @@ func TestBatch_SetBasedClearingAnswersAndPostsAsPerMessage(t *testing.T) {
 		{bank.StatusRejected, bank.ReasonVoided, "rejected"},        //
 		{bank.StatusRejected, bank.ReasonVoided, "rejected"},        // voided by a void of an earlier batch
 		{bank.StatusAccepted, "", "posted"},                         // the first cryptogram on a slot
-		{bank.StatusRejected, bank.ReasonClonedWallet, "rejected"},  // another on the same slot
-		{bank.StatusRejected, bank.ReasonHotlisted, "rejected"},     // the cloned wallet, hotlisted in this batch
+		{bank.StatusAccepted, "", "posted"},                         // another on the same slot: the loss account pays
+		{bank.StatusAccepted, "", "posted"},                         // the cloned wallet, hotlisted after the desk's hotlist
 		{bank.StatusAccepted, "", "posted"},                         //
-		{bank.StatusRejected, bank.ReasonClonedWallet, "rejected"},  // more than was loaded
-		{bank.StatusRejected, bank.ReasonHotlisted, "rejected"},     // hotlisted before
+		{bank.StatusAccepted, "", "posted"},                         // more than was loaded: the loss account pays the rest
+		{bank.StatusAccepted, "", "posted"},                         // hotlisted after the desk's hotlist
 		{bank.StatusAccepted, "", "posted"},                         // confirmed by its phone
 		{bank.StatusRejected, bank.ReasonWrongMerchant, "rejected"}, //
 		{bank.StatusRejected, bank.ReasonAmountMismatch, "rejected"},
@@ -107,6 +107,11 @@ func TestBatch_SetBasedClearingAnswersAndPostsAsPerMessage(t *testing.T) {
 	s.balanced()
 	if err := perMessage.Ledger().Balanced(s.ctx); err != nil {
 		t.Fatal(err)
+	}
+	// And the copies' spending was paid from the loss account: all of the
+	// second cryptogram on a slot, and what the e-cash left did not cover
+	if got := s.balance(bank.LossAccount); got != 600+(800-200) {
+		t.Errorf("loss account %d", got)
 	}
 }
 

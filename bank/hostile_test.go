@@ -99,7 +99,7 @@ func TestBatch_HostileMessagesAreRejectedAndNothingPosted(t *testing.T) {
 			m := genuine
 			m.Key, m.MerchantID = banktest.NewKey("replay"), "M002"
 			return m
-		}, bank.ReasonReplayed},
+		}, bank.ReasonWrongMerchant}, // the cryptogram names desk A
 		{"another desk's message, another merchant", s.deskB, func() bank.WireMessage {
 			return s.deskA.Purchase(t, w, 1000)
 		}, bank.ReasonWrongMerchant},
@@ -248,7 +248,7 @@ func TestBatch_IdempotencyKeyWithAnotherBodyIsAConflict(t *testing.T) {
 	s.balanced()
 }
 
-func TestBatch_ClonedWalletSpendingTwiceIsHotlisted(t *testing.T) {
+func TestBatch_AClonedWalletsSecondCryptogramIsPaidFromTheLossAccount(t *testing.T) {
 	// Given a wallet and a copy of its file
 	s := newShop(t)
 	dir := t.TempDir()
@@ -262,13 +262,15 @@ func TestBatch_ClonedWalletSpendingTwiceIsHotlisted(t *testing.T) {
 		t.Fatalf("ATC %d/%d AC %s/%s", m1.ATC, m2.ATC, m1.AC, m2.AC)
 	}
 	one(t, s.deskA.Send(t, m1), bank.StatusAccepted, "", "posted")
-	before := s.postings()
 	got := s.deskB.Send(t, m2)
 
-	// Then the second is rejected as a clone and nothing more is posted
-	one(t, got, bank.StatusRejected, bank.ReasonClonedWallet, "rejected")
-	if s.postings() != before {
-		t.Error("the clone's purchase was posted")
+	// Then the second merchant is paid too, all of it from the loss
+	// account: its desk did everything right, and the copy is the bank's
+	// to chase
+	one(t, got, bank.StatusAccepted, "", "posted")
+	if s.balance("settlement:M002") != 30000 || s.balance(bank.LossAccount) != 30000 || s.balance("ecash:"+w.PAN()+"/00") != 20000 {
+		t.Errorf("M002 %d, losses %d, e-cash %d", s.balance("settlement:M002"), s.balance(bank.LossAccount),
+			s.balance("ecash:"+w.PAN()+"/00"))
 	}
 	// And the wallet is hotlisted, for desks to pull
 	var hl bank.HotlistResponse
@@ -278,13 +280,15 @@ func TestBatch_ClonedWalletSpendingTwiceIsHotlisted(t *testing.T) {
 	if hl.Version < 1 || len(hl.PANs) != 1 || hl.PANs[0] != w.PAN() {
 		t.Errorf("hotlist %+v", hl)
 	}
-	// And the exception is queued with both merchants' story
+	// And the clone and the loss are queued with the second merchant's story
 	rep := s.report(bank.ReportFilter{})
-	if len(rep.Exceptions) != 1 || rep.Exceptions[0].Kind != bank.ReasonClonedWallet || rep.Exceptions[0].MerchantID != "M002" {
+	kinds := map[string]string{}
+	for _, e := range rep.Exceptions {
+		kinds[e.Kind] = e.MerchantID
+	}
+	if len(rep.Exceptions) != 2 || kinds[bank.ReasonClonedWallet] != "M002" || kinds[bank.ExceptionShortfall] != "M002" {
 		t.Errorf("exceptions %+v", rep.Exceptions)
 	}
-	// And the wallet's next purchase anywhere is refused
-	one(t, s.deskA.Send(t, s.deskA.Purchase(t, w, 100)), bank.StatusRejected, bank.ReasonHotlisted, "rejected")
 	s.balanced()
 }
 
@@ -304,10 +308,17 @@ func TestBatch_SpendingMoreThanLoadedIsAClone(t *testing.T) {
 	one(t, s.deskA.Send(t, m1), bank.StatusAccepted, "", "posted")
 	got := s.deskB.Send(t, m2)
 
-	// Then the second would spend more than was loaded: a clone
-	one(t, got, bank.StatusRejected, bank.ReasonClonedWallet, "rejected")
-	if got := s.balance("ecash:" + w.PAN() + "/00"); got != 200 {
-		t.Errorf("e-cash %d, want 200", got)
+	// Then the second spends more than was loaded: its merchant is paid,
+	// the 2.00 left from the e-cash and 6.00 from the loss account, and
+	// the wallet is flagged a clone
+	one(t, got, bank.StatusAccepted, "", "posted")
+	if e, l := s.balance("ecash:"+w.PAN()+"/00"), s.balance(bank.LossAccount); e != 0 || l != 600 {
+		t.Errorf("e-cash %d, losses %d, want 0 and 600", e, l)
+	}
+	var info bank.WalletInfo
+	teller := s.desk("BRANCH1", true)
+	if _, err := teller.Client.Call(s.ctx, "GET", "/v1/teller/wallets/"+w.PAN(), "", nil, &info); err != nil || info.Status != "cloned" {
+		t.Errorf("wallet %+v (%v)", info, err)
 	}
 	s.balanced()
 }
@@ -419,21 +430,33 @@ func declined(t *testing.T, d *banktest.Desk, w *wallet.Card) {
 	}
 }
 
-func TestBatch_WrongMerchantLeavesTheSequenceFree(t *testing.T) {
-	// Given desk B's certificate used to send another merchant's entry 1
-	// (a copied data folder, a borrowed certificate)
+func TestBatch_AnotherMerchantsMessageIsKeptUnderTheDesksOwn(t *testing.T) {
+	// Given desk B's certificate used to send merchant A's entry 1 as it
+	// is (a copied data folder, a borrowed certificate)
 	s := newShop(t)
 	w := s.phone.NewWallet(t, t.TempDir(), 50000)
 	foreign := s.deskA.Purchase(t, w, 500)
+
+	// When desk B sends it
 	one(t, s.deskB.Send(t, foreign), bank.StatusRejected, bank.ReasonWrongMerchant, "rejected")
 
-	// When desk B sends its own entry 1
+	// Then it is kept, rejected, under desk B's merchant: on B's feed, in
+	// M002's totals, and sent again it is a duplicate with the same answer
+	rec := s.deskB.Reconciliation(t)
+	if len(rec.Messages) != 1 || rec.Messages[0].Reason != bank.ReasonWrongMerchant || rec.Totals.Rejected.Amount != 500 {
+		t.Errorf("desk B's feed %+v", rec)
+	}
+	if rep := s.report(bank.ReportFilter{MerchantID: "M002"}); rep.Rejected != (bank.Totals{Count: 1, Amount: 500}) {
+		t.Errorf("M002's totals %+v", rep)
+	}
+	one(t, s.deskB.Send(t, foreign), bank.StatusDuplicate, bank.ReasonWrongMerchant, "rejected")
+	// And its seq is taken in B's sequence: another message under it is refused
 	own := s.deskB.Purchase(t, w, 700)
 	if own.Seq != foreign.Seq {
 		t.Fatalf("test setup: seqs %d and %d differ", own.Seq, foreign.Seq)
 	}
-
-	// Then it is posted: the refused entry did not take its place
-	one(t, s.deskB.Send(t, own), bank.StatusAccepted, "", "posted")
+	one(t, s.deskB.Send(t, own), bank.StatusRejected, bank.ReasonInvalid, "rejected")
+	// And the cryptogram's ATC is still free for desk A, whose message it is
+	one(t, s.deskA.Send(t, foreign), bank.StatusAccepted, "", "posted")
 	s.balanced()
 }

@@ -14,25 +14,48 @@ import (
 //	voucher, load    debit deposit:USER         credit ecash:PAN/PSN
 //	purchase         debit ecash:PAN/PSN        credit settlement:MERCHANT
 //	unload           debit ecash:PAN/PSN        credit deposit:USER
+//	purchase beyond  debit ecash:PAN/PSN (what  credit settlement:MERCHANT
+//	  the e-cash     is left), debit losses
+//	                 (the rest)
 //
 // cash is an asset; deposits, e-cash and merchant settlement are what the
-// bank owes, liabilities.
+// bank owes, liabilities. losses is what the bank paid merchants for good
+// cryptograms the wallet's e-cash no longer covered (guarantee.go): it
+// grows with debits, as an asset does, and is there to be recovered.
 
 // CashAccount is the bank's own money that backs the customers' deposits.
 const CashAccount = "cash"
+
+// LossAccount is what the bank carries of the merchant guarantee: the part
+// of good-faith purchases no e-cash covered, until it is recovered.
+const LossAccount = "losses"
+
+// ErrOverflow: a sum of money past what an int64 holds. Sums are checked
+// and fail with it rather than wrap.
+var ErrOverflow = errors.New("sum out of range")
+
+// addChecked is a + b, or ErrOverflow when that does not fit an int64.
+func addChecked(a, b int64) (int64, error) {
+	s := a + b
+	if (b > 0 && s < a) || (b < 0 && s > a) {
+		return 0, fmt.Errorf("%d + %d: %w", a, b, ErrOverflow)
+	}
+	return s, nil
+}
 
 func depositAccount(user string) string        { return "deposit:" + user }
 func ecashAccount(pan, psn string) string      { return "ecash:" + pan + "/" + psn }
 func settlementAccount(merchant string) string { return "settlement:" + merchant }
 
-// check refuses a posting that does not balance. Amounts are bounded so
-// no sum can overflow: no single line exceeds an n12 amount.
+// check refuses a posting that does not balance. No single line exceeds
+// an n12 amount, and the sums are checked all the same.
 func (p *Posting) check() error {
 	if len(p.Lines) < 2 {
 		return fmt.Errorf("%w: %d line(s), at least 2", ErrUnbalanced, len(p.Lines))
 	}
 	var debits, credits int64
 	for _, l := range p.Lines {
+		var err error
 		switch {
 		case l.Account == "":
 			return fmt.Errorf("%w: a line names no account", ErrUnbalanced)
@@ -41,9 +64,12 @@ func (p *Posting) check() error {
 		case l.Amount > maxAmount || l.Amount < -maxAmount:
 			return fmt.Errorf("%w: %d on %s is out of range", ErrUnbalanced, l.Amount, l.Account)
 		case l.Amount > 0:
-			debits += l.Amount
+			debits, err = addChecked(debits, l.Amount)
 		default:
-			credits -= l.Amount
+			credits, err = addChecked(credits, -l.Amount)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: the lines' sum: %w", ErrUnbalanced, err)
 		}
 	}
 	if debits != credits {

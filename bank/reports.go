@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -37,11 +38,13 @@ func (b *Bank) Report(ctx context.Context, f ReportFilter) (Report, error) {
 		if err != nil {
 			return err
 		}
+		// Each day's sums are SQLite's, which fails on an overflow rather
+		// than wrap; the totals over the days are checked here.
 		for _, d := range days {
 			rep.ByMerchant = append(rep.ByMerchant, d)
-			rep.Posted.Count, rep.Posted.Amount = rep.Posted.Count+d.Posted.Count, rep.Posted.Amount+d.Posted.Amount
-			rep.Pending.Count, rep.Pending.Amount = rep.Pending.Count+d.Pending.Count, rep.Pending.Amount+d.Pending.Amount
-			rep.Rejected.Count, rep.Rejected.Amount = rep.Rejected.Count+d.Rejected.Count, rep.Rejected.Amount+d.Rejected.Amount
+			if err := errors.Join(rep.Posted.Plus(d.Posted), rep.Pending.Plus(d.Pending), rep.Rejected.Plus(d.Rejected)); err != nil {
+				return fmt.Errorf("the totals of %s on %s: %w", d.MerchantID, d.Date, err)
+			}
 		}
 		// A phone's record names its merchant only by the desk's name
 		// (9F4E), so the merchant filter cannot apply to it.
@@ -51,7 +54,9 @@ func (b *Bank) Report(ctx context.Context, f ReportFilter) (Report, error) {
 				return err
 			}
 			for _, p := range waiting {
-				rep.AwaitingDesk.Add(p.Amount)
+				if err := rep.AwaitingDesk.Add(p.Amount); err != nil {
+					return fmt.Errorf("the purchases awaiting a desk: %w", err)
+				}
 			}
 		}
 		exc, err := tx.Exceptions(0)
@@ -130,6 +135,33 @@ type Statement struct {
 	PhoneBalance *int64           `json:"phone_balance,omitempty"`
 	Entries      []StatementEntry `json:"entries"`
 	AwaitingDesk []StatementEntry `json:"awaiting_desk"`
+	// HeldUnloads are the wallet's unloads, held for the settlement
+	// window or paid; a paid one is also an unload in Entries.
+	HeldUnloads []HeldUnloadEntry `json:"held_unloads"`
+}
+
+// HeldUnloadEntry is an unload on a statement: what was asked, by whom,
+// when it pays, and once paid what the window's purchases left of it.
+type HeldUnloadEntry struct {
+	At         string `json:"at"`
+	Amount     int64  `json:"amount"`
+	State      string `json:"state"` // held, paid
+	PaysAt     string `json:"pays_at"`
+	PaidAt     string `json:"paid_at,omitempty"`
+	Paid       *int64 `json:"paid,omitempty"`
+	TerminalID string `json:"terminal_id"`
+	Operator   string `json:"operator"`
+	Approver   string `json:"approver"` // a second teller, or "customer"
+}
+
+func heldUnloadEntry(u HeldUnload) HeldUnloadEntry {
+	e := HeldUnloadEntry{At: wireTime(u.At), Amount: u.Amount, State: UnloadHeld, PaysAt: wireTime(u.PaysAt),
+		TerminalID: u.TerminalID, Operator: u.Operator, Approver: u.Approver}
+	if !u.PaidAt.IsZero() {
+		paid := u.Paid
+		e.State, e.PaidAt, e.Paid = UnloadPaid, wireTime(u.PaidAt), &paid
+	}
+	return e
 }
 
 // StatementEntry is one line of a statement.
@@ -175,7 +207,15 @@ func (b *Bank) WalletStatement(ctx context.Context, pan, psn string) (Statement,
 		}
 		info := walletInfo(wal, cust.User)
 		st = Statement{PAN: wal.PAN, PSN: wal.PSN, Status: info.Status, Customer: cust.User, Balance: wal.KnownBalance,
-			LastATC: wal.LastATC, PhoneBalance: info.PhoneBalance, Entries: []StatementEntry{}, AwaitingDesk: []StatementEntry{}}
+			LastATC: wal.LastATC, PhoneBalance: info.PhoneBalance, Entries: []StatementEntry{}, AwaitingDesk: []StatementEntry{},
+			HeldUnloads: []HeldUnloadEntry{}}
+		unloads, err := tx.HeldUnloads(wal.PAN, wal.PSN)
+		if err != nil {
+			return err
+		}
+		for _, u := range unloads {
+			st.HeldUnloads = append(st.HeldUnloads, heldUnloadEntry(u))
+		}
 		loads, err := tx.Loads(wal.PAN, wal.PSN)
 		if err != nil {
 			return err
@@ -237,6 +277,12 @@ func WriteStatement(w io.Writer, st Statement, format string) error {
 			_ = cw.Write([]string{e.At, e.Kind, strconv.Itoa(int(e.ATC)), itoa(e.Amount), e.State, e.Reason, e.TerminalID,
 				e.MerchantID, itoa(e.Seq), strconv.FormatBool(e.Confirmed), e.Operator})
 		}
+		// Held unloads as rows of their own kind, their state held or
+		// paid: the payout of a paid one is an unload row above.
+		for _, u := range st.HeldUnloads {
+			_ = cw.Write([]string{u.At, "held_unload", "0", itoa(u.Amount), u.State, "pays " + u.PaysAt, u.TerminalID,
+				"", "0", "false", u.Operator + " / " + u.Approver})
+		}
 		cw.Flush()
 		return cw.Error()
 	case "text", "":
@@ -252,7 +298,18 @@ func WriteStatement(w io.Writer, st Statement, format string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%v\t\n", e.At, e.Kind, e.ATC, formatFen(e.Amount), state,
 				e.TerminalID, e.Operator, e.MerchantID, e.Confirmed)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		for _, u := range st.HeldUnloads {
+			state := "held until " + u.PaysAt
+			if u.Paid != nil {
+				state = fmt.Sprintf("paid %s on %s", formatFen(*u.Paid), u.PaidAt)
+			}
+			fmt.Fprintf(w, "Unload of %s asked %s at %s by %s, approved by %s: %s\n", formatFen(u.Amount), u.At, u.TerminalID,
+				u.Operator, u.Approver, state)
+		}
+		return nil
 	}
 	return fmt.Errorf("bank: statement format %q: want text, csv or json", format)
 }

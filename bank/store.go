@@ -102,6 +102,18 @@ type Tx interface {
 	AddHotlist(pan, reason string, at time.Time) (version int64, err error)
 	Hotlist() (version int64, entries []HotlistEntry, err error)
 
+	// The merchant guarantee (guarantee.go, unload.go): the hotlist entry
+	// that blocked a PAN, and unloads held for the settlement window.
+	HotlistEntry(pan string) (HotlistEntry, error)
+	AddHeldUnload(u *HeldUnload) error // sets u.ID
+	HeldUnloads(pan, psn string) ([]HeldUnload, error)
+	// DueUnloads are the unpaid held unloads whose PaysAt is at or before
+	// at, the earliest first, at most limit.
+	DueUnloads(at time.Time, limit int) ([]HeldUnload, error)
+	// PayHeldUnload records u's payout (PaidAt, Paid, LoadID): ErrExists
+	// when it was paid already, ErrNotFound when there is no such unload.
+	PayHeldUnload(u HeldUnload) error
+
 	// The exception queue, newest first; limit <= 0 lists it all.
 	AddException(e *Exception) error
 	Exceptions(limit int) ([]Exception, error)
@@ -421,8 +433,25 @@ type Totals struct {
 	Amount int64 `json:"amount"`
 }
 
-// Add counts one more purchase of amount.
-func (t *Totals) Add(amount int64) { t.Count++; t.Amount += amount }
+// Add counts one more purchase of amount. A sum past what an int64 holds
+// is an error and leaves t as it was: a total never wraps.
+func (t *Totals) Add(amount int64) error {
+	return t.Plus(Totals{Count: 1, Amount: amount})
+}
+
+// Plus adds another total to t, checked as Add is.
+func (t *Totals) Plus(o Totals) error {
+	count, err := addChecked(t.Count, o.Count)
+	if err != nil {
+		return err
+	}
+	amount, err := addChecked(t.Amount, o.Amount)
+	if err != nil {
+		return err
+	}
+	t.Count, t.Amount = count, amount
+	return nil
+}
 
 // DayTotals is one merchant's day.
 type DayTotals struct {

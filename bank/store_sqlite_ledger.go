@@ -123,7 +123,11 @@ func (t *sqlTx) PostAll(ps []Posting) error {
 			if _, ok := moves[l.Account]; !ok {
 				order = append(order, l.Account)
 			}
-			moves[l.Account] += l.Amount
+			sum, err := addChecked(moves[l.Account], l.Amount)
+			if err != nil {
+				return fmt.Errorf("posting %d: account %s: %w", p.ID, l.Account, err)
+			}
+			moves[l.Account] = sum
 		}
 	}
 	balances := make([]any, 0, len(order)*2)

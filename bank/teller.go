@@ -281,95 +281,6 @@ func (b *Bank) owned(ctx context.Context, pan, psn, user string) (Wallet, Custom
 	return wal, cust, nil
 }
 
-type unloadRequest struct {
-	PAN      string `json:"pan"`
-	PSN      string `json:"psn"`
-	Amount   int64  `json:"amount"`
-	User     string `json:"user"`
-	Operator string `json:"operator"`
-	// ReturnsLoadATC names an online load whose script never reached the
-	// phone: the unload gives exactly its amount back, and the balance
-	// chain no longer counts it (teller_return.go).
-	ReturnsLoadATC *int64 `json:"returns_load_atc,omitempty"`
-}
-
-// UnloadResponse is the answer to POST /v1/teller/unloads.
-type UnloadResponse struct {
-	Balance int64 `json:"balance"` // the e-cash the bank still owes on the wallet
-}
-
-// handleUnload moves e-cash back to the customer's deposit. Nothing
-// reaches the phone: it is meant for a wallet that will not spend again
-// (hotlisted, lost); an active phone that still spends what was unloaded
-// is caught as spending more than it was loaded with.
-func (b *Bank) handleUnload(w http.ResponseWriter, r *http.Request, c caller) error {
-	var req unloadRequest
-	key, body, err := readPost(w, r, &req)
-	if err != nil {
-		return err
-	}
-	switch {
-	case issuance.CheckPAN(req.PAN) != nil || !digits(req.PSN, 2):
-		return badRequest("pan and psn must be a wallet's")
-	case req.Amount < 1 || req.Amount > maxAmount:
-		return badRequest("amount must be 1 to %d fen", maxAmount)
-	case !validUser(req.User):
-		return badRequest("user must be a customer's user name")
-	case !validOperator(req.Operator):
-		return badRequest(operatorRule)
-	case req.ReturnsLoadATC != nil && (*req.ReturnsLoadATC < 1 || *req.ReturnsLoadATC > 0xFFFF):
-		return badRequest("returns_load_atc must be 1 to 65535")
-	}
-	id := newIdem(c.client(), key, body)
-	if done, err := b.precheck(w, r, id); done || err != nil {
-		return err
-	}
-	if _, _, err := b.owned(r.Context(), req.PAN, req.PSN, req.User); err != nil {
-		return err
-	}
-	var done bool
-	err = b.commit(w, r, id, func(tx Tx) (answer, error) {
-		wal, err := tx.Wallet(req.PAN, req.PSN)
-		if err != nil {
-			return answer{}, err
-		}
-		var returns uint16
-		if req.ReturnsLoadATC != nil {
-			returns = uint16(*req.ReturnsLoadATC)
-			if err := returnable(tx, wal, returns, req.Amount); err != nil {
-				return answer{}, err
-			}
-		}
-		if wal.KnownBalance < req.Amount {
-			return answer{}, insufficient(wal.KnownBalance, req.Amount)
-		}
-		now := b.now()
-		wal.KnownBalance -= req.Amount
-		l := Load{PAN: wal.PAN, PSN: wal.PSN, Kind: LoadUnload, ATC: returns, Amount: req.Amount, BalanceAfter: wal.KnownBalance,
-			TerminalID: c.desk.TerminalID, Operator: req.Operator, At: now}
-		if l.PostingID, err = transfer(tx, now, "unload", "unload "+MaskPAN(wal.PAN)+" at "+c.desk.TerminalID,
-			ecashAccount(wal.PAN, wal.PSN), depositAccount(req.User), req.Amount); err != nil {
-			return answer{}, err
-		}
-		if err := tx.AddLoad(&l); err != nil {
-			return answer{}, err
-		}
-		if err := tx.UpdateWallet(wal); err != nil {
-			return answer{}, err
-		}
-		done = true
-		return answer{status: http.StatusOK, body: UnloadResponse{Balance: wal.KnownBalance}}, nil
-	})
-	if done && err == nil {
-		attrs := []any{"pan", MaskPAN(req.PAN), "psn", req.PSN, "amount", req.Amount}
-		if req.ReturnsLoadATC != nil {
-			attrs = append(attrs, "returns_load_atc", *req.ReturnsLoadATC)
-		}
-		b.logTeller("teller unload", c, req.Operator, attrs...)
-	}
-	return err
-}
-
 type hotlistRequest struct {
 	PAN      string `json:"pan"`
 	Reason   string `json:"reason"`
@@ -422,7 +333,8 @@ func checkHotlist(pan, reason string) error {
 	return nil
 }
 
-// hotlist blocks every wallet with the PAN and publishes it to desks.
+// hotlist blocks every wallet with the PAN and publishes it to desks. A
+// PAN on the hotlist already keeps its entry and version (block).
 func (b *Bank) hotlist(tx Tx, pan, reason string) (int64, error) {
 	ws, err := tx.WalletsByPAN(pan)
 	if err != nil {
@@ -440,7 +352,7 @@ func (b *Bank) hotlist(tx Tx, pan, reason string) (int64, error) {
 		}
 	}
 	b.log.Info("hotlisted", "pan", MaskPAN(pan))
-	return tx.AddHotlist(pan, reason, b.now())
+	return b.block(tx, pan, reason)
 }
 
 // Hotlist blocks a PAN from the command line; it returns the hotlist's

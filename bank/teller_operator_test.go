@@ -41,13 +41,15 @@ func TestTeller_EveryWriteNamesItsOperator(t *testing.T) {
 		body func() map[string]any
 	}{
 		{"load", "/v1/teller/loads", func() map[string]any { return startLoad(t, s.w, 100).request("alice", 100) }},
-		{"unload", "/v1/teller/unloads", func() map[string]any {
-			return map[string]any{"pan": s.w.PAN(), "psn": "00", "amount": 100, "user": "alice", "operator": "t1"}
-		}},
 		{"resolve", "/v1/teller/exceptions/" + strconv.FormatInt(exc.ID, 10) + "/resolve", func() map[string]any {
 			return map[string]any{"operator": "t1", "note": "checked"}
 		}},
 		{"re-entry", "/v1/teller/reentries", func() map[string]any { return s.reentry("t1", "log lost") }},
+		// The unload blocks the wallet: after the re-entry, which a
+		// blocked wallet does not take.
+		{"unload", "/v1/teller/unloads", func() map[string]any {
+			return map[string]any{"pan": s.w.PAN(), "psn": "00", "amount": 100, "user": "alice", "operator": "t1", "approver": "t9"}
+		}},
 		{"hotlist", "/v1/teller/hotlist", func() map[string]any {
 			return map[string]any{"pan": s.w.PAN(), "reason": "lost phone", "operator": "t1"}
 		}},
@@ -85,17 +87,25 @@ func TestTeller_EveryWriteNamesItsOperator(t *testing.T) {
 		}
 	}
 
-	// Then the bank keeps who did each: on loads and unloads, in the
-	// hotlist's reason, and on the resolution
-	for kind, want := range map[string]string{"load": "op0", "unload": "op1", "reentry": "op3"} {
+	// Then the bank keeps who did each: on loads and unloads (paid when
+	// their window has passed), in the hotlist's reason (the unload's,
+	// which blocked the wallet first), and on the resolution
+	e.clock.advance(bank.DefaultSettlementWindow)
+	if n, err := e.b.SettleUnloads(e.ctx); err != nil || n != 1 {
+		t.Fatalf("settled %d: %v", n, err)
+	}
+	for kind, want := range map[string]string{"load": "op0", "unload": "op3, approved by t9", "reentry": "op2"} {
 		if got := e.column(`SELECT operator FROM loads WHERE kind = ?`, kind); got != want {
 			t.Errorf("%s by %q, want %q", kind, got, want)
 		}
 	}
-	if got, want := e.column(`SELECT reason FROM hotlist WHERE pan = ?`, s.w.PAN()), "lost phone by op4 at teller desk "+teller.TerminalID; got != want {
+	if got := e.column(`SELECT operator || '/' || approver FROM held_unloads`); got != "op3/t9" {
+		t.Errorf("held unload by %q", got)
+	}
+	if got, want := e.column(`SELECT reason FROM hotlist WHERE pan = ?`, s.w.PAN()), "unloaded by op3 at teller desk "+teller.TerminalID; got != want {
 		t.Errorf("hotlist reason %q, want %q", got, want)
 	}
-	if got := e.column(`SELECT resolved_by FROM exceptions WHERE id = ?`, exc.ID); got != "op2" {
+	if got := e.column(`SELECT resolved_by FROM exceptions WHERE id = ?`, exc.ID); got != "op1" {
 		t.Errorf("resolved by %q", got)
 	}
 	// And the statement shows the operator of the load, the unload and the re-entry
@@ -107,7 +117,7 @@ func TestTeller_EveryWriteNamesItsOperator(t *testing.T) {
 	for _, x := range st.Entries {
 		by[x.Kind] += x.Operator
 	}
-	if by["load"] != "op0" || by["unload"] != "op1" || by["reentry"] != "op3" || by["voucher"] != "" || by["purchase"] != "" {
+	if by["load"] != "op0" || by["unload"] != "op3, approved by t9" || by["reentry"] != "op2" || by["voucher"] != "" || by["purchase"] != "" {
 		t.Errorf("operators on the statement %v", by)
 	}
 	e.balanced()

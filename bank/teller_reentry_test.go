@@ -250,12 +250,20 @@ func TestTeller_ReentryRefusals(t *testing.T) {
 }
 
 func TestTeller_ReentryAboveWhatTheBankOwesStaysAnException(t *testing.T) {
-	// Given a wallet the teller unloaded though its phone still holds the e-cash
+	// Given a wallet whose phone took an online load of 200.00 the
+	// teller's desk gave back to the deposit all the same (a return is
+	// paid at once, and leaves the wallet active)
 	e := newEnv(t)
 	s := newSpender(t, e, "alice", 50000)
 	teller := e.desk("BRANCH1", true)
-	if _, err := teller.Client.Call(e.ctx, "POST", "/v1/teller/unloads", banktest.NewKey("unload"),
-		map[string]any{"pan": s.w.PAN(), "psn": "00", "amount": 20000, "user": "alice", "operator": "t1"}, nil); err != nil {
+	o := startLoad(t, s.w, 20000)
+	var load bank.LoadResponse
+	if _, err := teller.Client.Call(e.ctx, "POST", "/v1/teller/loads", banktest.NewKey("load"), o.request("alice", 20000), &load); err != nil {
+		t.Fatal(err)
+	}
+	o.finish(load)
+	if _, err := teller.Client.Call(e.ctx, "POST", "/v1/teller/unloads", banktest.NewKey("unload"), map[string]any{
+		"pan": s.w.PAN(), "psn": "00", "amount": 20000, "user": "alice", "operator": "t1", "returns_load_atc": o.atc}, nil); err != nil {
 		t.Fatal(err)
 	}
 

@@ -34,22 +34,36 @@ func TestTeller_ALoadReturnedToTheDepositLeavesTheBalanceChain(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			// When the teller's desk gives it back to the deposit
+			// When the teller's desk gives it back to the deposit: a return
+			// at once, a plain unload (approved by a second teller) when its
+			// settlement window has passed
 			body := map[string]any{"pan": w.PAN(), "psn": w.PSN(), "amount": 20000, "user": "alice", "operator": "t1"}
 			if tc.returns {
 				body["returns_load_atc"] = o.atc
+			} else {
+				body["approver"] = "t2"
 			}
 			var un bank.UnloadResponse
 			if _, err := teller.Client.Call(e.ctx, "POST", "/v1/teller/unloads", banktest.NewKey("return"), body, &un); err != nil {
 				t.Fatal(err)
 			}
-			if un.Balance != 50000 || e.balance("deposit:alice") != 50000 {
+			if tc.returns && (un.State != bank.UnloadPaid || un.Balance != 50000 || e.balance("deposit:alice") != 50000) {
+				t.Fatalf("return %+v, deposit %d", un, e.balance("deposit:alice"))
+			}
+			if !tc.returns && (un.State != bank.UnloadHeld || un.Balance != 70000 || e.balance("deposit:alice") != 30000) {
 				t.Fatalf("unload %+v, deposit %d", un, e.balance("deposit:alice"))
 			}
 
 			// And the phone spends 15.00 of its 500.00 and uploads
 			one(t, shop.Send(t, shop.Purchase(t, w, 1500)), bank.StatusAccepted, "", "posted")
 			up := phone.Upload(t, w)
+
+			if !tc.returns {
+				e.clock.advance(bank.DefaultSettlementWindow)
+				if n, err := e.b.SettleUnloads(e.ctx); err != nil || n != 1 || e.balance("deposit:alice") != 50000 {
+					t.Fatalf("settled %d (%v), deposit %d", n, err, e.balance("deposit:alice"))
+				}
+			}
 
 			// Then the purchase chains only when the bank knows the load was returned
 			if up.Accepted != tc.accepted {

@@ -160,7 +160,14 @@ func filled(n int, b byte) []byte {
 // clearPlain clears preps as one batch, one statement per question.
 func (b *Bank) clearPlain(tb testing.TB, preps []*prepared) ([]Result, error) {
 	tb.Helper()
+	return b.clearPlainAt(tb, preps, 0)
+}
+
+// clearPlainAt is clearPlain from a desk holding the hotlist's version v.
+func (b *Bank) clearPlainAt(tb testing.TB, preps []*prepared, v int64) ([]Result, error) {
+	tb.Helper()
 	bs := newBatchState(b.testDesk(tb), preps)
+	bs.hotlistVersion = v
 	var resp BatchResponse
 	err := b.store.Write(context.Background(), func(tx Tx) error {
 		var err error
@@ -173,7 +180,15 @@ func (b *Bank) clearPlain(tb testing.TB, preps []*prepared) ([]Result, error) {
 // clearSetBased clears preps as one batch the way handleBatch does.
 func (b *Bank) clearSetBased(tb testing.TB, preps []*prepared) ([]Result, error) {
 	tb.Helper()
+	return b.clearSetBasedAt(tb, preps, 0)
+}
+
+// clearSetBasedAt is clearSetBased from a desk holding the hotlist's
+// version v.
+func (b *Bank) clearSetBasedAt(tb testing.TB, preps []*prepared, v int64) ([]Result, error) {
+	tb.Helper()
 	bs := newBatchState(b.testDesk(tb), preps)
+	bs.hotlistVersion = v
 	var resp BatchResponse
 	err := b.store.Write(context.Background(), func(tx Tx) error {
 		btx, err := newBatchTx(tx, bs.desk.TerminalID, preps)
@@ -198,7 +213,7 @@ func (b *Bank) dump(tb testing.TB) map[string][]string {
 func dumpTables(tb testing.TB, db *sql.DB) map[string][]string {
 	tb.Helper()
 	tables := []string{"meta", "customers", "sessions", "wallets", "loads", "enrolment_codes", "desks", "accounts",
-		"postings", "posting_lines", "messages", "phone_records", "hotlist", "exceptions"}
+		"postings", "posting_lines", "messages", "phone_records", "hotlist", "exceptions", "held_unloads"}
 	out := map[string][]string{}
 	for _, t := range tables {
 		rows, err := db.Query(`SELECT * FROM ` + t + ` ORDER BY rowid`)

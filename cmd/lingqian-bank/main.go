@@ -180,17 +180,19 @@ func serve(args []string, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8443", "address to listen on")
 	var hosts multi
 	fs.Var(&hosts, "host", "another name or address for the TLS certificate (repeatable)")
+	window := fs.Duration("settlement-window", bank.DefaultSettlementWindow, "how long an unload is held before it is paid (at least 24h)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	b, err := bank.Open(*data, bank.Options{Keys: true, Hosts: hosts, Logger: log})
+	b, err := bank.Open(*data, bank.Options{Keys: true, Hosts: hosts, Logger: log, SettlementWindow: *window})
 	if err != nil {
 		return err
 	}
 	defer b.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go b.RunSettlement(ctx) // pays held unloads once their window has passed
 	err = b.Serve(ctx, *addr, func(a net.Addr) {
 		log.Info("serving", "addr", a.String(), "ca", filepath.Join(*data, bank.CAFile))
 	})

@@ -1,0 +1,153 @@
+package bank
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"lingqian/issuance"
+)
+
+// The merchant guarantee (docs/decisions.md, "Who carries which loss"). A
+// desk approves offline: it cannot know that the wallet was hotlisted or
+// unloaded after its last hotlist pull. A purchase with a genuine TC and
+// CDA signature is paid to its merchant unless the desk could have known:
+//
+//   - in good faith: its signed transaction date (9A) is on or before the
+//     day the wallet was blocked, or the desk's hotlist (the version it
+//     sent with the batch) is older than the entry that blocks the PAN;
+//   - otherwise the desk held the entry and took the purchase anyway:
+//     rejected hotlisted, the merchant's loss.
+//
+// It is paid from the wallet's e-cash while that lasts. What the e-cash no
+// longer covers (unloaded since, or a copy of the wallet spending past
+// what was loaded) is paid from the bank's loss account, and an exception
+// asks a person to recover it. A second cryptogram on an ATC already spent
+// is a copy's: paid wholly from the loss account (under CDA the issuer
+// carries counterfeit), the wallet flagged cloned.
+
+// ExceptionShortfall is a purchase the bank paid its merchant partly or
+// wholly from the loss account: someone recovers it from the customer, or
+// writes it off as counterfeit.
+const ExceptionShortfall = "shortfall"
+
+// latestZone is the time zone where a day begins first. The day a wallet
+// was blocked is taken there: no desk anywhere signs a date later than
+// that for a purchase made before the block.
+var latestZone = time.FixedZone("UTC+14", 14*60*60)
+
+// blockDay is the last transaction date a purchase made before at can
+// carry, at a desk in any time zone.
+func blockDay(at time.Time) string { return at.In(latestZone).Format(time.DateOnly) }
+
+// inGoodFaith says whether the desk took a purchase of a blocked wallet
+// without being able to know: its hotlist predates the PAN's entry, or the
+// cryptogram's signed date is on or before the day of the block. The date
+// counts only when the wallet signs one (9A in its CDOL1): a desk's own
+// date is its word, not the card's.
+func inGoodFaith(tx Tx, bs *batchState, w *Wallet, m *Message) (bool, error) {
+	e, err := tx.HotlistEntry(m.PAN)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return true, nil // blocked without an entry desks could pull
+	case err != nil:
+		return false, err
+	}
+	if bs.hotlistVersion < e.Version {
+		return true, nil
+	}
+	date, ok := signedDate(w, m)
+	return ok && date <= blockDay(e.At), nil
+}
+
+// signedDate is the transaction date inside the cryptogram's CDOL1 data.
+func signedDate(w *Wallet, m *Message) (string, bool) {
+	cdol1, err := issuance.ParseDOL(w.CDOL1)
+	if err != nil || !cdol1.Has(0x9A, 3) || len(m.CDOL1Data) != cdol1.Len() {
+		return "", false
+	}
+	return bcdDate(cdol1.Value(m.CDOL1Data, 0x9A))
+}
+
+// beyondLoaded says whether a purchase the e-cash does not cover spends
+// past what was ever loaded — only a copy of the wallet can — rather than
+// what was unloaded to the deposit since (the customer was paid twice,
+// and is asked for it back). It answers why, or "".
+func beyondLoaded(tx Tx, w *Wallet, m *Message) (string, error) {
+	loads, err := tx.Loads(w.PAN, w.PSN)
+	if err != nil {
+		return "", err
+	}
+	left := w.KnownBalance
+	for _, l := range loads {
+		// A return (ATC set) gave back a load the phone never had.
+		if l.Kind == LoadUnload && l.ATC == 0 {
+			if left, err = addChecked(left, l.Amount); err != nil {
+				return "", err
+			}
+		}
+	}
+	if left >= m.Amount {
+		return "", nil
+	}
+	return fmt.Sprintf("spends %s with %s left of what was loaded", formatFen(m.Amount), formatFen(left)), nil
+}
+
+// payMerchant posts a purchase to its merchant: fromEcash from the
+// wallet's e-cash, the rest from the loss account with an exception for a
+// person to follow up.
+func (b *Bank) payMerchant(tx Tx, w *Wallet, m *Message, fromEcash int64, counterfeit bool) error {
+	if err := tx.EnsureAccount(settlementAccount(m.MerchantID), Liability); err != nil {
+		return err
+	}
+	short := m.Amount - fromEcash
+	var lines []Line
+	if fromEcash > 0 {
+		lines = append(lines, Line{Account: ecashAccount(m.PAN, m.PSN), Amount: fromEcash})
+	}
+	if short > 0 {
+		if err := tx.EnsureAccount(LossAccount, Asset); err != nil {
+			return err
+		}
+		lines = append(lines, Line{Account: LossAccount, Amount: short})
+	}
+	lines = append(lines, Line{Account: settlementAccount(m.MerchantID), Amount: -m.Amount})
+	now := b.now()
+	p := Posting{At: now, Kind: "purchase", Memo: fmt.Sprintf("%s seq %d ATC %d", m.TerminalID, m.Seq, m.ATC), Lines: lines}
+	if err := tx.Post(&p); err != nil {
+		return err
+	}
+	w.KnownBalance -= fromEcash
+	m.State, m.Reason, m.PostingID = StatePosted, "", p.ID
+	if err := tx.UpdateWallet(*w); err != nil {
+		return err
+	}
+	if short == 0 {
+		return nil
+	}
+	detail := fmt.Sprintf("paid %s to merchant %s: %s from the wallet's e-cash, %s from the loss account to recover from the customer",
+		formatFen(m.Amount), m.MerchantID, formatFen(fromEcash), formatFen(short))
+	if counterfeit {
+		detail = fmt.Sprintf("paid %s to merchant %s from the loss account for a copy's cryptogram on ATC %d: counterfeit, the bank's loss unless recovered",
+			formatFen(m.Amount), m.MerchantID, m.ATC)
+	}
+	b.log.Warn("purchase paid from the loss account", "pan", MaskPAN(m.PAN), "atc", m.ATC, "terminal", m.TerminalID,
+		"amount", m.Amount, "loss", short)
+	return tx.AddException(&Exception{At: now, Kind: ExceptionShortfall, PAN: m.PAN, PSN: m.PSN, ATC: m.ATC,
+		TerminalID: m.TerminalID, MerchantID: m.MerchantID, MessageKey: m.Key, Detail: detail})
+}
+
+// block puts pan on the hotlist unless it is there already, and answers
+// the version of its entry. The first entry is when the wallet was
+// blocked, which judges a desk's good faith: a later hotlisting (lost,
+// then unloaded, then found cloned) does not move it later.
+func (b *Bank) block(tx Tx, pan, reason string) (int64, error) {
+	e, err := tx.HotlistEntry(pan)
+	switch {
+	case err == nil:
+		return e.Version, nil
+	case !errors.Is(err, ErrNotFound):
+		return 0, err
+	}
+	return tx.AddHotlist(pan, reason, b.now())
+}
