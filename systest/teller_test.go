@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,8 +71,15 @@ func (b *tellerBranch) ok(name, stdin string, args ...string) string {
 // teller runs `lingqian teller ARGS --json` as li.na and decodes its line.
 func (b *tellerBranch) teller(args ...string) (map[string]any, int) {
 	b.t.Helper()
+	return b.tellerIn("2468\n", args...)
+}
+
+// tellerIn is teller with stdin as given: li.na's PIN, then what an
+// unload's signer types.
+func (b *tellerBranch) tellerIn(stdin string, args ...string) (map[string]any, int) {
+	b.t.Helper()
 	args = append([]string{"teller"}, append(args, "--data", b.desk, "--operator", "li.na", "--json")...)
-	out, code := b.run("lingqian", "2468\n", args...)
+	out, code := b.run("lingqian", stdin, args...)
 	var j map[string]any
 	if err := json.Unmarshal([]byte(out), &j); err != nil {
 		b.t.Fatalf("lingqian %s: %q: %v", strings.Join(args, " "), out, err)
@@ -158,46 +164,66 @@ func TestTeller_LoadThroughPcscdRaisesThePhoneByTheAmount(t *testing.T) {
 	}
 }
 
-func TestTeller_UnloadReentryExceptionsHotlistThroughTheCommand(t *testing.T) {
-	// Given a teller desk and alice's phone with 500.00 on the reader
+func TestTeller_ReentryAndSignedUnloadsThroughTheCommand(t *testing.T) {
+	// Given a teller desk with a second teller, zhou (PIN 1357), and alice's phone with 500.00 on the reader
 	d := pcsctest.Start(t)
 	b := newTellerBranch(t)
+	b.ok("lingqian", "1111\n1357\n", "operator", "add", "--data", b.desk, "--id", "zhou", "--name", "Zhou", "--role", "teller", "--by", "boss")
 	b.onReader(d)
 	pan, balance, _ := b.phone()
 
-	// When 200.00 is unloaded to her deposit at the bank
-	j, code := b.teller("unload", "--pan", pan, "--amount", "200.00")
-	if code != 0 || j["outcome"] != "unloaded" || j["bank_balance"] != float64(balance-20000) {
-		t.Fatalf("unload: exit %d %v", code, j)
-	}
-
-	// And the phone, which still holds 500.00, is re-entered
-	j, code = b.teller("reentry", "--note", "phone reinstalled", "--timeout", "20s")
+	// When the phone, whose log was lost, is re-entered
+	j, code := b.teller("reentry", "--note", "phone reinstalled", "--timeout", "20s")
+	// Then the bank restarts its chain at what the phone holds
 	if code != 0 || j["outcome"] != "reentered" || j["balance"] != float64(balance) || j["pan"] != pan {
 		t.Fatalf("re-entry: exit %d %v", code, j)
 	}
 
-	// Then the bank queues the difference, and the teller resolves it
-	q, code := b.teller("exceptions", "--state", "open")
-	list, _ := q["exceptions"].([]any)
-	if code != 0 || len(list) != 1 {
-		t.Fatalf("exceptions: exit %d %v", code, q)
+	// When an unload is asked with nobody to sign it, or with a wrong password
+	j, code = b.teller("unload", "--pan", pan, "--amount", "200.00")
+	if code != 2 || j["reason_code"] != "bad_input" {
+		t.Errorf("an unload nobody signs: exit %d %v", code, j)
 	}
-	id := list[0].(map[string]any)["id"].(float64)
-	j, code = b.teller("exceptions", "--resolve", strconv.FormatInt(int64(id), 10), "--note", "phone holds more than the bank: reloaded at the customer's request")
-	if ex, _ := j["exception"].(map[string]any); code != 0 || ex["resolved_by"] != "li.na" {
-		t.Fatalf("resolve: exit %d %v", code, j)
-	}
-	if q, _ = b.teller("exceptions"); len(q["exceptions"].([]any)) != 0 {
-		t.Errorf("still open: %v", q)
+	j, code = b.tellerIn("2468\nguess\n", "unload", "--pan", pan, "--amount", "200.00", "--customer-signs")
+	// Then the bank refuses the wrong password, exit 3, and nothing is unloaded
+	if code != 3 || j["reason_code"] != "wrong_password" {
+		t.Errorf("a wrong password: exit %d %v", code, j)
 	}
 
-	// When the wallet is hotlisted
-	j, code = b.teller("hotlist", "--pan", pan, "--reason", "lost phone")
-	if code != 0 || j["outcome"] != "hotlisted" {
-		t.Fatalf("hotlist: exit %d %v", code, j)
+	// When alice types her password after li.na's PIN
+	j, code = b.tellerIn("2468\ns3cret\n", "unload", "--pan", pan, "--amount", "200.00", "--customer-signs")
+	// Then the bank holds 200.00 for its settlement window: done, with the day it pays
+	if code != 0 || j["outcome"] != "unloaded" || j["state"] != "held" || j["amount"] != 20000.0 ||
+		j["bank_balance"] != float64(balance) || j["signed_by"] != "customer" || j["pays_at"] == nil {
+		t.Fatalf("unload signed by the customer: exit %d %v", code, j)
 	}
-	// Then a load is refused as hotlisted, and the phone keeps what it had
+	// And when zhou signs a second one with his PIN, it is held too
+	j, code = b.tellerIn("2468\n1357\n", "unload", "--pan", pan, "--amount", "100.00", "--approver", "zhou")
+	if code != 0 || j["state"] != "held" || j["signed_by"] != "zhou" {
+		t.Fatalf("unload signed by a second teller: exit %d %v", code, j)
+	}
+
+	// Then the wallet is hotlisted, and the statements, the desk's and the bank's, show both held with who signed
+	if look, code := b.teller("lookup", "--pan", pan); code != 0 || look["status"] != "hotlisted" {
+		t.Errorf("lookup: exit %d %v", code, look)
+	}
+	st, code := b.teller("statement", "--pan", pan)
+	if code != 0 || !hasHeld(st, 20000, "li.na", "customer") || !hasHeld(st, 10000, "li.na", "zhou") {
+		t.Errorf("statement: exit %d %v", code, st)
+	}
+	var bankSide map[string]any
+	if err := json.Unmarshal([]byte(b.ok("lingqian-bank", "", "report", "--data", b.bank.dir, "--wallet", pan, "--format", "json")), &bankSide); err != nil {
+		t.Fatal(err)
+	}
+	if !hasHeld(bankSide, 20000, "li.na", "customer") || !hasHeld(bankSide, 10000, "li.na", "zhou") {
+		t.Errorf("the bank's own statement: %v", bankSide)
+	}
+	// And nothing is in the exception queue
+	if q, code := b.teller("exceptions", "--state", "open"); code != 0 || len(q["exceptions"].([]any)) != 0 {
+		t.Errorf("exceptions: exit %d %v", code, q)
+	}
+
+	// When the teller loads it, then the load is refused as hotlisted, and the phone keeps what it had
 	j, code = b.teller("load", "--amount", "10.00", "--timeout", "20s")
 	if code != 3 || j["reason_code"] != "hotlisted" {
 		t.Errorf("load of a hotlisted wallet: exit %d %v", code, j)
@@ -205,6 +231,23 @@ func TestTeller_UnloadReentryExceptionsHotlistThroughTheCommand(t *testing.T) {
 	if _, now, _ := b.phone(); now != balance {
 		t.Errorf("the phone holds %d, had %d", now, balance)
 	}
+	// And a hotlist with its reason is taken all the same
+	if j, code = b.teller("hotlist", "--pan", pan, "--reason", "lost phone"); code != 0 || j["outcome"] != "hotlisted" {
+		t.Errorf("hotlist: exit %d %v", code, j)
+	}
+}
+
+// hasHeld says whether a statement's JSON holds a held unload of amount
+// asked by operator and signed by approver.
+func hasHeld(st map[string]any, amount float64, operator, approver string) bool {
+	held, _ := st["held_unloads"].([]any)
+	for _, e := range held {
+		m, _ := e.(map[string]any)
+		if m["state"] == "held" && m["amount"] == amount && m["operator"] == operator && m["approver"] == approver {
+			return true
+		}
+	}
+	return false
 }
 
 // hasEntry says whether a statement's JSON holds an entry of kind and
