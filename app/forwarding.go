@@ -17,6 +17,10 @@ type ForwardEvent struct {
 	Sent, Posted, Rejected int
 	// Err is why the pass fell short, for the log; nil when it did not.
 	Err error
+	// Forked: the bank refused the desk's batches because its journal or
+	// audit log is not what it sent before (sync.Forked). Forwarding
+	// waits on a person at the bank; the sales stay on the desk.
+	Forked bool
 }
 
 // Forwarder is the background forwarding the banner can start.
@@ -47,6 +51,18 @@ type Banner struct {
 	Busy         bool
 	Sent, Posted int
 	Failed       bool // the last pass fell short
+	// Forked: forwarding stopped because the bank refused this desk's
+	// chains; the banner says so until a pass gets through (Stopped).
+	Forked bool
+}
+
+// Stopped is what the banner says about forwarding that stopped for a
+// person to look at, or "" while it goes on.
+func (b Banner) Stopped() Message {
+	if b.Forked {
+		return MsgForwardingForked
+	}
+	return ""
 }
 
 // Forwarding keeps the forwarding state for the banner and starts passes.
@@ -71,6 +87,7 @@ func (f *Forwarding) Apply(ev ForwardEvent) {
 	f.state.Busy, f.state.Sent, f.state.Posted = !ev.Done, ev.Sent, ev.Posted
 	if ev.Done {
 		f.state.Failed = ev.Err != nil
+		f.state.Forked = ev.Forked
 		if ev.Err != nil && !ev.Reached {
 			f.state.Online = false
 		}

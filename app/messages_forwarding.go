@@ -17,3 +17,9 @@ const (
 	MsgStateQueued     Message = "state.queued"
 	MsgStateAcked      Message = "state.acknowledged"
 )
+
+// Forwarding stopped by the bank's refusal of the desk's chains.
+const (
+	MsgForwardingForked     Message = "forwarding.chain_forked"
+	MsgForwardingForkedHelp Message = "forwarding.chain_forked_help"
+)

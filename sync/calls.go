@@ -46,32 +46,67 @@ func BatchKey(first, last string, n int) string {
 
 // SendBatch posts a batch and checks the answer matches it: one result per
 // message, in order, naming the same key.
-//
-// Should the bank hold the batch key for another body (409: the same
-// first and last messages encoded differently, say by an older version of
-// the desk), the batch goes once more under a key derived from its body:
-// each message keeps its own key, so the bank still posts it only once.
 func (c *Client) SendBatch(ctx context.Context, b Batch) ([]Result, error) {
+	ans, err := c.sendBatch(ctx, b, b.Body)
+	return ans.Results, err
+}
+
+// sendBatch posts b's messages with body, which may carry more than b.Body
+// (the hotlist version, the chains).
+//
+// Should the bank hold the batch key for another body (409 conflict: the
+// same first and last messages encoded differently, say by an older
+// version of the desk, or sent with other chain heads after an answer was
+// lost), the batch goes once more under a key derived from its body: each
+// message keeps its own key, so the bank still posts it only once.
+func (c *Client) sendBatch(ctx context.Context, b Batch, body []byte) (batchAnswer, error) {
 	var ans batchAnswer
-	err := c.call(ctx, "POST", "/v1/desk/batches", b.Key, b.Body, &ans)
+	err := c.call(ctx, "POST", "/v1/desk/batches", b.Key, body, &ans)
 	var api *APIError
-	if errors.As(err, &api) && api.Status == http.StatusConflict {
-		h := sha256.Sum256(b.Body)
-		err = c.call(ctx, "POST", "/v1/desk/batches", "batch-body-"+hex.EncodeToString(h[:]), b.Body, &ans)
+	if errors.As(err, &api) && api.Status == http.StatusConflict && (api.Code == "conflict" || api.Code == "") {
+		h := sha256.Sum256(body)
+		ans = batchAnswer{}
+		err = c.call(ctx, "POST", "/v1/desk/batches", "batch-body-"+hex.EncodeToString(h[:]), body, &ans)
 	}
 	if err != nil {
-		return nil, err
+		return batchAnswer{}, err
 	}
 	if len(ans.Results) != len(b.Messages) {
-		return nil, fmt.Errorf("sync: POST /v1/desk/batches: the bank answered %d results for %d messages", len(ans.Results), len(b.Messages))
+		return batchAnswer{}, fmt.Errorf("sync: POST /v1/desk/batches: the bank answered %d results for %d messages", len(ans.Results), len(b.Messages))
 	}
 	for i, r := range ans.Results {
 		m := b.Messages[i]
 		if (r.Key != "" && r.Key != m.Key) || (r.Seq != 0 && r.Seq != m.Seq) {
-			return nil, fmt.Errorf("sync: POST /v1/desk/batches: result %d names %q (seq %d), the message was %q (seq %d)", i+1, r.Key, r.Seq, m.Key, m.Seq)
+			return batchAnswer{}, fmt.Errorf("sync: POST /v1/desk/batches: result %d names %q (seq %d), the message was %q (seq %d)", i+1, r.Key, r.Seq, m.Key, m.Seq)
 		}
 	}
-	return ans.Results, nil
+	for _, a := range ans.Anchors {
+		if a.Name == "" || a.Seq < 0 {
+			return batchAnswer{}, fmt.Errorf("sync: POST /v1/desk/batches: the bank answered an anchor %q at %d", a.Name, a.Seq)
+		}
+	}
+	return ans, nil
+}
+
+// bodyWith is the batch's body with the hotlist version and the chains
+// after its messages: b.Body is {"messages":[…]}, and the other fields go
+// before its closing brace, so the messages are encoded once however
+// often the chains change.
+func (b Batch) bodyWith(hotlist int64, chains []ChainHead) ([]byte, error) {
+	extra, err := json.Marshal(struct {
+		HotlistVersion int64       `json:"hotlist_version,omitempty"`
+		Chains         []ChainHead `json:"chains,omitempty"`
+	}{hotlist, chains})
+	if err != nil {
+		return nil, fmt.Errorf("sync: encoding a batch's chains: %w", err)
+	}
+	if len(extra) <= 2 || len(b.Body) < 2 || b.Body[len(b.Body)-1] != '}' {
+		return b.Body, nil
+	}
+	body := make([]byte, 0, len(b.Body)+len(extra))
+	body = append(body, b.Body[:len(b.Body)-1]...)
+	body = append(body, ',')
+	return append(body, extra[1:]...), nil
 }
 
 // Feed pulls the reconciliation feed for messages after sinceSeq.

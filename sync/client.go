@@ -47,6 +47,8 @@ const (
 type Client struct {
 	base *url.URL
 	r    *resty.Client
+	// anchors are the bank's anchors when forwarding without a folder.
+	anchors memAnchors
 }
 
 // NewClient checks the configuration and makes the client. It does not
@@ -125,6 +127,9 @@ type APIError struct {
 	Code    string
 	Message string
 	Call    string // e.g. "POST /v1/desk/batches"
+	// Anchors are the links whose hashes the bank wants, with
+	// anchor_needed.
+	Anchors []Anchor
 }
 
 func (e *APIError) Error() string {
@@ -198,9 +203,12 @@ func (c *Client) call(ctx context.Context, method, path, key string, body []byte
 
 func apiError(call string, status int, body []byte) error {
 	e := &APIError{Status: status, Call: call}
-	var eb errorBody
+	var eb struct {
+		errorBody
+		Anchors []Anchor `json:"anchors"`
+	}
 	if json.Unmarshal(body, &eb) == nil {
-		e.Code, e.Message = eb.Error.Code, eb.Error.Message
+		e.Code, e.Message, e.Anchors = eb.Error.Code, eb.Error.Message, eb.Anchors
 	}
 	return e
 }

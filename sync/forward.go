@@ -56,24 +56,53 @@ func (p *Progress) add(s app.OutboxState, amount app.Money) {
 // time. More gives nothing when the bank clears one batch at a time.
 const inFlight = 2
 
-// Forward sends every unsent entry, oldest first, in batches of at most
-// batchSize (0: MaxBatch), up to inFlight of them on the wire at once.
-// An entry goes captured → sent (its batch is cut and goes on the wire)
-// → the bank's answer (Outcome). onBatch, if given, is called after each
-// answer is recorded.
+// ForwardOptions shape a forwarding pass. Zero values take the defaults.
+type ForwardOptions struct {
+	// BatchSize caps a batch (0: MaxBatch).
+	BatchSize int
+	// OnBatch, if given, is called after each answer is recorded.
+	OnBatch func(Progress)
+	// Dir is the desk's data folder: the hotlist version each batch
+	// carries is read there, and the anchors the bank acknowledged are
+	// kept there (AnchorsFile). Without it the desk claims no hotlist and
+	// the client keeps the anchors in memory.
+	Dir string
+	// Asked says a person asked for this pass (Forward now, `lingqian
+	// sync`): after the bank refused the desk's chains, only such a pass,
+	// or one ForkPause after the refusal, reaches the bank.
+	Asked bool
+}
+
+// Forward is ForwardWith without a folder, as a pass a person asked for.
+func (c *Client) Forward(ctx context.Context, out Outbox, batchSize int, onBatch func(Progress)) (Progress, error) {
+	return c.ForwardWith(ctx, out, ForwardOptions{BatchSize: batchSize, OnBatch: onBatch, Asked: true})
+}
+
+// ForwardWith sends every unsent entry, oldest first, in batches of at
+// most o.BatchSize, up to inFlight of them on the wire at once. An entry
+// goes captured → sent (its batch is cut and goes on the wire) → the
+// bank's answer (Outcome). Each batch carries the heads of the desk's
+// chains when out has them (Chains, anchor.go) and the hotlist version.
 //
 // After a batch fails no new one is sent; the answers to those already on
 // the wire are still recorded. The failed batch's entries stay sent, and
 // the next pass cuts the same batches from the oldest unsent entries and
-// sends them again with the same keys.
-func (c *Client) Forward(ctx context.Context, out Outbox, batchSize int, onBatch func(Progress)) (Progress, error) {
+// sends them again with the same keys. A batch the bank refuses because
+// the desk's chain forked fails the pass with ErrChainForked, and passes
+// nobody asked for wait ForkPause before trying again.
+func (c *Client) ForwardWith(ctx context.Context, out Outbox, o ForwardOptions) (Progress, error) {
+	batchSize := o.BatchSize
 	if batchSize <= 0 || batchSize > MaxBatch {
 		batchSize = MaxBatch
 	}
+	a, err := c.startAnchoring(out, o)
+	if err != nil {
+		return Progress{}, err
+	}
 	type answer struct {
-		batch   *pending
-		results []Result
-		err     error
+		batch *pending
+		ans   batchAnswer
+		err   error
 	}
 	answers := make(chan answer, inFlight)
 	var (
@@ -93,20 +122,28 @@ func (c *Client) Forward(ctx context.Context, out Outbox, batchSize int, onBatch
 				drained = true
 				break
 			}
+			body, named, err := a.body(ctx, b)
+			if err != nil {
+				failed = err
+				break
+			}
 			onWire = append(onWire, b)
 			go func() {
-				r, err := c.SendBatch(ctx, b.batch)
-				answers <- answer{b, r, err}
+				ans, err := c.send(ctx, a, b, body, named)
+				answers <- answer{b, ans, err}
 			}()
 		}
 		if len(onWire) == 0 {
-			return p, failed
+			return p, errors.Join(failed, a.save())
 		}
-		a := <-answers
-		onWire = slices.DeleteFunc(onWire, func(b *pending) bool { return b == a.batch })
-		err := a.err
+		r := <-answers
+		onWire = slices.DeleteFunc(onWire, func(b *pending) bool { return b == r.batch })
+		err := r.err
 		if err == nil {
-			err = applyResults(ctx, out, a.batch.entries, a.results, &p)
+			a.acknowledged(r.ans.Anchors)
+			err = applyResults(ctx, out, r.batch.entries, r.ans.Results, &p)
+		} else if api := (*APIError)(nil); Forked(err) && errors.As(err, &api) {
+			a.refused(api)
 		}
 		if err != nil {
 			if failed == nil {
@@ -114,8 +151,8 @@ func (c *Client) Forward(ctx context.Context, out Outbox, batchSize int, onBatch
 			}
 			continue
 		}
-		if onBatch != nil {
-			onBatch(p)
+		if o.OnBatch != nil {
+			o.OnBatch(p)
 		}
 	}
 }

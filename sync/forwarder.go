@@ -77,6 +77,8 @@ type Forwarder struct {
 	now     chan struct{}
 	events  chan Event
 	running atomic.Bool
+	// asked: the next pass is one a person asked for (anchor.go).
+	asked atomic.Bool
 
 	cursor      Cursor
 	cursorRead  bool
@@ -103,7 +105,10 @@ func (f *Forwarder) Notify() { poke(f.wake) }
 
 // ForwardNow asks for a full pass at once (forward, reconcile, refresh),
 // even while the forwarder is waiting out a bank that was down.
-func (f *Forwarder) ForwardNow() { poke(f.now) }
+func (f *Forwarder) ForwardNow() {
+	f.asked.Store(true)
+	poke(f.now)
+}
 
 // Events is where progress is reported. It is never closed: a reader
 // stops with the context it gave Run.
@@ -156,6 +161,7 @@ func (f *Forwarder) Run(ctx context.Context) error {
 		failures++
 		quietUntil = time.Now().Add(passBackoff(failures, f.opts.Interval))
 	}
+	f.asked.Store(true) // the desk was just started by someone
 	pass(true)
 	for {
 		select {
@@ -205,9 +211,10 @@ func passBackoff(failures int, interval time.Duration) time.Duration {
 // call it on a forwarder that is not running, or passes would overlap.
 func (f *Forwarder) Pass(ctx context.Context, reconcile, refresh bool) Event {
 	ev := Event{Kind: EventPass}
-	p, err := f.client.Forward(ctx, f.journal, f.opts.BatchSize, func(p Progress) {
-		f.emit(Event{Kind: EventBatch, At: time.Now(), Progress: p})
-	})
+	// A pass outside Run is `lingqian sync --once`: someone asked for it.
+	asked := f.asked.Swap(false) || !f.running.Load()
+	p, err := f.client.ForwardWith(ctx, f.journal, ForwardOptions{BatchSize: f.opts.BatchSize, Dir: f.opts.Dir, Asked: asked,
+		OnBatch: func(p Progress) { f.emit(Event{Kind: EventBatch, At: time.Now(), Progress: p}) }})
 	ev.Progress, ev.ForwardErr, ev.Delivered = p, err, err == nil
 	// A bank found down has been retried enough for one pass, and one that
 	// refused the desk's certificate refuses every call: asking it for the

@@ -100,6 +100,7 @@ type batchRequest struct {
 
 type batchAnswer struct {
 	Results []Result `json:"results"`
+	Anchors []Anchor `json:"anchors,omitempty"` // the bank's newest anchor of each chain
 }
 
 // BankMessage is one message of the reconciliation feed.

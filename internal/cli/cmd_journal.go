@@ -27,26 +27,36 @@ func journal(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	defer d.Close()
-	brk, err := d.DB.Verify(ctx)
+	r, err := d.DB.VerifyAll(ctx)
 	if err != nil {
 		return s.failErr(err)
 	}
-	if brk != nil {
-		// A finding, not a failure of the command: on standard output,
-		// what broke in the store's words as its detail.
-		fmt.Fprintln(s.stdout, withDetail(s.t(app.MsgCLIJournalBroken, brk.Seq), errors.New(brk.Reason)))
-		return 1
-	}
-	last, err := d.DB.LastSeq(ctx)
-	if err != nil {
-		return s.failErr(err)
-	}
-	if last == 0 {
+	// Findings are not failures of the command: on standard output, what
+	// broke in the store's words as its detail, and exit 1.
+	code := 0
+	switch {
+	case r.Journal != nil:
+		fmt.Fprintln(s.stdout, withDetail(s.t(app.MsgCLIJournalBroken, r.Journal.Seq), errors.New(r.Journal.Reason)))
+		code = 1
+	case r.JournalLast == 0:
 		s.say(app.MsgCLIJournalEmpty)
-		return 0
+	default:
+		s.say(app.MsgCLIJournalIntact, r.JournalLast)
 	}
-	s.say(app.MsgCLIJournalIntact, last)
-	return 0
+	switch {
+	case r.Audit != nil:
+		reason := r.Audit.Reason
+		if r.Audit.Row > 0 {
+			reason = fmt.Sprintf("audit row %d: %s", r.Audit.Row, reason)
+		}
+		fmt.Fprintln(s.stdout, withDetail(s.t(app.MsgAuditBroken), errors.New(reason)))
+		code = 1
+	case r.AuditLast == 0:
+		s.say(app.MsgAuditEmpty)
+	default:
+		s.say(app.MsgAuditIntact, r.AuditLast)
+	}
+	return code
 }
 
 func void(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {

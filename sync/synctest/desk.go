@@ -135,7 +135,9 @@ func (b *Bank) enroll(body []byte) (int, []byte) {
 
 func (b *Bank) batch(terminal, merchant string, body []byte) (int, []byte) {
 	var req struct {
-		Messages []desksync.Message `json:"messages"`
+		Messages       []desksync.Message   `json:"messages"`
+		HotlistVersion int64                `json:"hotlist_version"`
+		Chains         []desksync.ChainHead `json:"chains"` // taken, not anchored: the real bank's tests do that
 	}
 	if err := decode(body, &req); err != nil {
 		return errorAnswer(http.StatusBadRequest, "bad_request", err.Error())
