@@ -136,8 +136,8 @@ func TestPostgreSQL_ProcessesOpeningAtOnceMigrateOnce(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if got := tables(t, dsn); got != "accounts admin_log bank_schema chain_anchors customers desks enrolment_codes exceptions hotlist "+
-		"idempotency loads messages meta phone_records posting_lines postings sessions wallets at 5" {
+	if got := tables(t, dsn); got != "accounts admin_log bank_schema chain_anchors customers desks enrolment_codes exceptions held_unloads "+
+		"hotlist idempotency loads messages meta phone_records posting_lines postings sessions wallets at 5" {
 		t.Errorf("schema: %s", got)
 	}
 }

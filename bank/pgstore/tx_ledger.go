@@ -16,15 +16,26 @@ import (
 // sum of lines can overflow.
 const maxAmount = 999_999_999_999
 
+// addChecked is a + b, or bank.ErrOverflow when that does not fit an
+// int64, as bank's own.
+func addChecked(a, b int64) (int64, error) {
+	s := a + b
+	if (b > 0 && s < a) || (b < 0 && s > a) {
+		return 0, fmt.Errorf("%d + %d: %w", a, b, bank.ErrOverflow)
+	}
+	return s, nil
+}
+
 // check refuses a posting that does not balance, as bank's Posting.check:
 // at least two lines, each naming an account, none zero or out of range,
-// debits equal to credits.
+// debits equal to credits, the sums checked.
 func check(p *bank.Posting) error {
 	if len(p.Lines) < 2 {
 		return fmt.Errorf("%w: %d line(s), at least 2", bank.ErrUnbalanced, len(p.Lines))
 	}
 	var debits, credits int64
 	for _, l := range p.Lines {
+		var err error
 		switch {
 		case l.Account == "":
 			return fmt.Errorf("%w: a line names no account", bank.ErrUnbalanced)
@@ -33,9 +44,12 @@ func check(p *bank.Posting) error {
 		case l.Amount > maxAmount || l.Amount < -maxAmount:
 			return fmt.Errorf("%w: %d on %s is out of range", bank.ErrUnbalanced, l.Amount, l.Account)
 		case l.Amount > 0:
-			debits += l.Amount
+			debits, err = addChecked(debits, l.Amount)
 		default:
-			credits -= l.Amount
+			credits, err = addChecked(credits, -l.Amount)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: the lines' sum: %w", bank.ErrUnbalanced, err)
 		}
 	}
 	if debits != credits {
@@ -184,7 +198,11 @@ func (t *pgTx) PostAll(ps []bank.Posting) error {
 			if _, ok := moves[l.Account]; !ok {
 				order = append(order, l.Account)
 			}
-			moves[l.Account] += l.Amount
+			sum, err := addChecked(moves[l.Account], l.Amount)
+			if err != nil {
+				return fmt.Errorf("posting %d: account %s: %w", p.ID, l.Account, err)
+			}
+			moves[l.Account] = sum
 		}
 	}
 	moveAmounts := make([]int64, len(order))
