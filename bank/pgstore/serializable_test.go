@@ -123,3 +123,66 @@ func clearOne(tx bank.Tx, w bank.Wallet, writer, n int, amount int64) error {
 	wal.KnownBalance -= amount
 	return tx.UpdateWallets([]bank.Wallet{wal})
 }
+
+func TestWrite_RunsAgainWhateverFnMadeOfTheConflict(t *testing.T) {
+	cases := []struct {
+		name string
+		// after is what fn returns when its write hit the conflict
+		after func(err error) error
+	}{
+		{"fn passed the error on", func(err error) error { return err }},
+		{"fn let it pass", func(error) error { return nil }},
+		{"fn made an error of its own of it", func(error) error { return errors.New("the deposit holds too little") }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// Given an account and two stores on its database
+			dsn := pgtest.NewDB(t, cluster)
+			a, b := open(t, dsn), open(t, dsn)
+			post := func(tx bank.Tx, amount int64) error {
+				return tx.Post(&bank.Posting{At: time.Now(), Kind: "deposit", Memo: "m", Lines: []bank.Line{
+					{Account: "cash", Amount: amount}, {Account: "deposit:a", Amount: -amount}}})
+			}
+			err := a.Write(ctx, func(tx bank.Tx) error {
+				return tx.EnsureAccounts([]bank.Account{{Name: "cash", Type: bank.Asset}, {Name: "deposit:a", Type: bank.Liability}})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// When a write reads the account, another moves it and
+			// commits, and then the first moves it too
+			runs := 0
+			err = a.Write(ctx, func(tx bank.Tx) error {
+				runs++
+				if _, err := tx.Account("cash"); err != nil {
+					return err
+				}
+				if runs == 1 {
+					if err := b.Write(ctx, func(tx bank.Tx) error { return post(tx, 5) }); err != nil {
+						t.Fatal(err)
+					}
+					if err := post(tx, 7); err != nil {
+						return tc.after(err)
+					}
+					t.Fatal("the second write to the account went through")
+				}
+				return post(tx, 7)
+			})
+
+			// Then the first write ran again and went through, after the other
+			if err != nil || runs != 2 || a.Retries() != 1 {
+				t.Fatalf("error %v after %d runs, %d retries", err, runs, a.Retries())
+			}
+			var cash bank.Account
+			err = b.Read(ctx, func(tx bank.Tx) error {
+				var err error
+				cash, err = tx.Account("cash")
+				return err
+			})
+			if err != nil || cash.Balance != 12 {
+				t.Fatalf("cash %d %v, want 12", cash.Balance, err)
+			}
+		})
+	}
+}

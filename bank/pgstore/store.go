@@ -110,9 +110,11 @@ func (s *Store) attempt(ctx context.Context, fn func(bank.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("bank: begin: %w", err)
 	}
+	// Rolled back unless committed, however fn ends (a panic too), so
+	// the connection goes back to the pool clean.
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit a no-op
 	t := &pgTx{ctx: ctx, tx: tx}
 	if err := fn(t); err != nil {
-		_ = tx.Rollback(ctx)
 		// fn may have turned the failure into an error of its own (an
 		// API error, say): the transaction's first conflict decides.
 		if t.conflict != nil {
