@@ -227,9 +227,10 @@ const (
 	// answered, a return it made), asked under a key it does not
 	// remember for this desk. It means done, never "not done".
 	BankCodeAnswered = "answered_already"
-	// An unload's signature: the customer's password is wrong, the
-	// customer's sign-in is locked for a while (429, with Retry-After),
-	// or nobody but the teller signed.
+	// An unload's signature: the customer's password is not accepted
+	// (wrong, or the customer locked after wrong ones: the bank answers
+	// both alike, so that neither tells the other apart), too many tries
+	// for now (429, with Retry-After), or nobody but the teller signed.
 	BankCodeWrongPassword      = "wrong_password"
 	BankCodeRateLimited        = "rate_limited"
 	BankCodeUnloadUnauthorised = "unload_unauthorised"

@@ -48,11 +48,13 @@ type memBank struct {
 	downOn        string
 	refuseReturns bool
 	// The customers' bank passwords, their wrong tries in a row, and
-	// until when each is locked; unloads held until payHeld, and how long
-	// the bank says it holds them.
+	// until when each is locked; until when the bank takes no password
+	// at all (429); unloads held until payHeld, and how long the bank
+	// says it holds them.
 	passwords   map[string]string
 	wrong       map[string]int
 	lockedUntil map[string]time.Time
+	slowDown    time.Time
 	held        []memHeld
 	window      time.Duration
 }

@@ -203,6 +203,10 @@ func (s UnloadSigner) check(op Operator) error {
 		return ErrUnloadSigner
 	case second && id == op.ID:
 		return ErrApproverSelf
+	case second && strings.EqualFold(id, ApproverCustomer):
+		// The bank's name for the customer's own signature: no
+		// operator may sign under it.
+		return &ApproverError{ID: id, Err: ErrOperatorID}
 	}
 	return nil
 }

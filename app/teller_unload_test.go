@@ -41,8 +41,9 @@ type memLoad struct {
 // Unload keeps the bank's rules for who signs: a return of a load the
 // phone never took is the desk's own and pays at once; any other unload
 // needs the customer's password (3 wrong in a row lock the customer for
-// 15 minutes, 429 rate_limited with Retry-After) or a second teller who
-// is not the teller, and is held: the wallet is hotlisted, and the
+// 15 minutes, and a locked customer's password is refused as a wrong
+// one, as the real bank does) or a second teller who is not the teller,
+// and is held: the wallet is hotlisted, and the
 // bank's balance and the deposit change when payHeld runs (the
 // settlement window, b.window from now).
 func (b *memBank) Unload(_ context.Context, key string, r app.BankUnload) (app.BankUnloadAnswer, error) {
@@ -105,10 +106,10 @@ func (b *memBank) signed(r app.BankUnload) error {
 	case r.Approver != "":
 		return nil
 	}
-	if until := b.lockedUntil[r.Customer]; time.Now().Before(until) {
-		return &app.BankError{Status: http.StatusTooManyRequests, Code: app.BankCodeRateLimited, Message: "too many wrong passwords", RetryAfter: until}
+	if time.Now().Before(b.slowDown) {
+		return &app.BankError{Status: http.StatusTooManyRequests, Code: app.BankCodeRateLimited, Message: "too many tries", RetryAfter: b.slowDown}
 	}
-	if r.CustomerPassword != b.passwords[r.Customer] {
+	if r.CustomerPassword != b.passwords[r.Customer] || time.Now().Before(b.lockedUntil[r.Customer]) {
 		if b.wrong[r.Customer]++; b.wrong[r.Customer] >= 3 {
 			b.lockedUntil[r.Customer] = time.Now().Add(15 * time.Minute).Truncate(time.Second)
 		}
@@ -257,6 +258,8 @@ func TestTeller_AnUnloadNobodyFitSignedIsRefusedInWords(t *testing.T) {
 		{"no such operator", app.SecondTeller("nobody", "8642"), app.ErrWrongPIN, app.MsgTellerErrApproverPIN, nil, false},
 		{"a locked teller", app.SecondTeller("gone", "2222"), app.ErrLocked, app.MsgTellerErrApproverLocked, []any{"gone"}, false},
 		{"a cashier", app.SecondTeller("zhou.min", "1111"), app.ErrRole, app.MsgTellerErrApproverRole, []any{"zhou.min"}, false},
+		{"an operator named as the customer", app.SecondTeller("customer", "1111"), app.ErrOperatorID, app.MsgTellerErrApproverRole,
+			[]any{"customer"}, false},
 		{"a wrong customer password", app.CustomerSigns("pw-bob"), nil, app.MsgTellerErrWrongPassword, nil, true},
 	}
 	for _, tc := range cases {
@@ -288,7 +291,7 @@ func TestTeller_AnUnloadNobodyFitSignedIsRefusedInWords(t *testing.T) {
 	}
 }
 
-func TestTeller_ACustomerLockedAtTheBankIsToldUntilWhen(t *testing.T) {
+func TestTeller_ACustomerLockedAtTheBankIsToldSoAndASecondTellerMaySign(t *testing.T) {
 	// Given alice, who typed a wrong password three times
 	ctx := context.Background()
 	b, w := unloadBranch(t)
@@ -301,9 +304,30 @@ func TestTeller_ACustomerLockedAtTheBankIsToldUntilWhen(t *testing.T) {
 	// When she types the right one now
 	_, err := b.teller.Unload(ctx, teller, w.pan, "", 3000, app.CustomerSigns("pw-alice"))
 
-	// Then the bank's lock-out is said with the time it ends, and a second teller may sign instead
+	// Then the bank refuses it as it refuses a wrong one, and the sentence says a lock-out may be why
+	for _, lang := range []string{app.English, app.SimplifiedChinese} {
+		if got, want := app.ExplainTeller(err, lang), app.MsgTellerErrWrongPassword.Text(lang); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+	// And a second teller may sign instead
+	if un, err := b.teller.Unload(ctx, teller, w.pan, "", 3000, app.SecondTeller("wang.fang", "8642")); err != nil || un.State != app.UnloadHeld {
+		t.Errorf("signed by a second teller instead: %+v, %v", un, err)
+	}
+}
+
+func TestTeller_ABankThatSaysWaitIsToldUntilWhen(t *testing.T) {
+	// Given a bank that takes no more tries of alice's password for 10 minutes (429 with Retry-After)
+	ctx := context.Background()
+	b, w := unloadBranch(t)
+	b.bank.slowDown = time.Now().Add(10 * time.Minute).Truncate(time.Second)
+
+	// When she signs an unload
+	_, err := b.teller.Unload(ctx, teller, w.pan, "", 3000, app.CustomerSigns("pw-alice"))
+
+	// Then the teller is told her sign-in is locked, until when
 	var be *app.BankError
-	if !errors.Is(err, app.ErrCustomerLocked) || !errors.As(err, &be) || be.RetryAfter.IsZero() {
+	if !errors.Is(err, app.ErrCustomerLocked) || !errors.As(err, &be) || !be.RetryAfter.Equal(b.bank.slowDown) {
 		t.Fatalf("locked: %v", err)
 	}
 	until := be.RetryAfter.Local().Format("15:04")
@@ -315,6 +339,7 @@ func TestTeller_ACustomerLockedAtTheBankIsToldUntilWhen(t *testing.T) {
 			t.Errorf("%s: %q, want %q", lang, got, want)
 		}
 	}
+	// And a second teller's signature is no try of her password: it is taken
 	if un, err := b.teller.Unload(ctx, teller, w.pan, "", 3000, app.SecondTeller("wang.fang", "8642")); err != nil || un.State != app.UnloadHeld {
 		t.Errorf("signed by a second teller instead: %+v, %v", un, err)
 	}
