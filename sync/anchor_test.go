@@ -275,6 +275,25 @@ func TestAnchoring_AJournalRewrittenWithFreshHashesIsRefusedAtTheNextBatch(t *te
 	if n := len(s.seen()); n != len(batches) {
 		t.Errorf("%d batches sent by a pass nobody asked for", n-len(batches))
 	}
+
+	// When a person at the bank resolves the exception, and someone at
+	// the desk presses Forward now
+	err = s.bank.Store().Write(s.ctx, func(tx bank.Tx) error {
+		return tx.ResolveException(open[0].ID, bank.Resolution{At: time.Now(), By: "teller.wu", Note: "amount of entry 2 changed on the shop PC; reported"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.forward(true)
+
+	// Then the desk's chain is anchored afresh, the held sale is posted,
+	// and forwarding goes on
+	if err != nil || p.Accepted != 1 || !s.bankHas(next) {
+		t.Fatalf("forward after the resolution: %+v %v", p, err)
+	}
+	if st, err := desksync.ReadAnchors(s.dir); err != nil || st.Forked != nil || st.Anchors[app.ChainJournal] != 4 {
+		t.Errorf("forwarding state after the resolution %+v %v", st, err)
+	}
 }
 
 func TestAnchoring_ADeskThatLostItsAnchorsForwardsAgainWithoutAPerson(t *testing.T) {
