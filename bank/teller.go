@@ -235,7 +235,9 @@ func (b *Bank) handleLoad(w http.ResponseWriter, r *http.Request, c caller) erro
 		} else if err != nil {
 			return answer{}, err
 		}
-		wal.KnownBalance += req.Amount
+		if wal.KnownBalance, err = addChecked(wal.KnownBalance, req.Amount); err != nil {
+			return answer{}, err
+		}
 		wal.LastATC = max(wal.LastATC, atc)
 		if err := tx.UpdateWallet(wal); err != nil {
 			return answer{}, err
