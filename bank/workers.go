@@ -33,7 +33,7 @@ const internalErrorDetail = "internal error verifying"
 // it is nil in production.
 var verifyHook atomic.Pointer[func(*Message)]
 
-// work runs f on it, and turns a panic into it's verdict and a log line
+// work runs f on it, and turns a panic into its verdict and a log line
 // with the stack. parallel has no Bank at hand, so the line goes to the
 // process's default logger, which lingqian-bank writes to standard error
 // as its own.
