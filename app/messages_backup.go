@@ -24,8 +24,12 @@ const (
 	MsgCLIBackupInUse          Message = "cli.backup.in_use"
 	MsgCLIBackupNewerBackup    Message = "cli.backup.newer_backup"
 	MsgCLIBackupBrokenBackup   Message = "cli.backup.broken_backup"
-	MsgCLIBackupRestored       Message = "cli.backup.restored"
-	MsgCLIBackupReplaced       Message = "cli.backup.replaced"
-	MsgCLIBackupOneDesk        Message = "cli.backup.one_desk"
-	MsgCLIBackupNewerFolder    Message = "cli.backup.newer_folder"
+	// The audit log, a setting or an operator does not verify: a finding
+	// with no journal entry.
+	MsgCLIBackupBrokenRecords       Message = "cli.backup.broken_records"
+	MsgCLIBackupBrokenBackupRecords Message = "cli.backup.broken_backup_records"
+	MsgCLIBackupRestored            Message = "cli.backup.restored"
+	MsgCLIBackupReplaced            Message = "cli.backup.replaced"
+	MsgCLIBackupOneDesk             Message = "cli.backup.one_desk"
+	MsgCLIBackupNewerFolder         Message = "cli.backup.newer_folder"
 )

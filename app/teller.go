@@ -231,8 +231,11 @@ const (
 	// (wrong, or the customer locked after wrong ones: the bank answers
 	// both alike, so that neither tells the other apart), too many tries
 	// for now (429, with Retry-After), or nobody but the teller signed.
-	BankCodeWrongPassword      = "wrong_password"
-	BankCodeRateLimited        = "rate_limited"
+	BankCodeWrongPassword = "wrong_password"
+	BankCodeRateLimited   = "rate_limited"
+	// BankCodeBusy: every password check the bank allows at once is
+	// running; the request was not counted as a try.
+	BankCodeBusy               = "busy"
 	BankCodeUnloadUnauthorised = "unload_unauthorised"
 )
 

@@ -74,7 +74,7 @@ func bankRefusal(e *BankError, lang string) string {
 		BankCodeWrongPassword:      MsgTellerErrWrongPassword,
 		BankCodeUnloadUnauthorised: MsgTellerErrUnauthorised,
 	}[e.Code]
-	if e.Code == BankCodeRateLimited {
+	if e.Code == BankCodeRateLimited || e.Code == BankCodeBusy {
 		if e.RetryAfter.IsZero() {
 			return MsgTellerErrRateLimited.Text(lang)
 		}

@@ -53,6 +53,9 @@ func (e *NewerBackupError) Error() string {
 type BrokenBackupError struct{ Break app.ChainBreak }
 
 func (e *BrokenBackupError) Error() string {
+	if e.Break.Seq == 0 {
+		return "the backup's audit log, settings or operators do not verify: " + e.Break.Reason
+	}
 	return fmt.Sprintf("the backup's journal chain breaks at entry %d: %s", e.Break.Seq, e.Break.Reason)
 }
 

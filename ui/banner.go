@@ -23,6 +23,9 @@ type banner struct {
 	limits  *widget.Label
 	forward *widget.Button
 	bar     *widget.ProgressBarInfinite
+	// stopped says why forwarding stopped and what to do, on a line of
+	// its own shown only then: it is too long for the bank's corner.
+	stopped *widget.Label
 	state   app.Banner
 }
 
@@ -39,7 +42,11 @@ func newBanner(d *Desk) *banner {
 	b.bar.Hide()
 	line := container.NewBorder(nil, nil, container.NewHBox(b.bank, widget.NewSeparator()), nil,
 		container.NewGridWithColumns(2, b.pending, b.limits))
-	b.content = container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(b.bar, b.forward), line), widget.NewSeparator())
+	b.stopped = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	b.stopped.Wrapping = fyne.TextWrapWord
+	b.stopped.Importance = widget.DangerImportance
+	b.stopped.Hide()
+	b.content = container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(b.bar, b.forward), line), b.stopped, widget.NewSeparator())
 	return b
 }
 
@@ -82,6 +89,12 @@ func (b *banner) show(s app.Banner) {
 		b.pending.SetText(d.tf(app.MsgPending, s.Pending.Count, app.FormatMoney(s.Pending.Amount), age(s.Oldest, d.lang)))
 	}
 	b.limits.SetText(d.tf(app.MsgLimitsLeft, app.FormatMoney(s.LeftAmount), s.LeftCount, age(s.LeftAge, d.lang)))
+	if why := s.Stopped(); why != "" {
+		b.stopped.SetText("⚠ " + d.t(why) + " " + d.t(app.MsgForwardingForkedHelp))
+		b.stopped.Show()
+	} else {
+		b.stopped.Hide()
+	}
 	if s.Busy {
 		b.bar.Show()
 		b.bar.Start()
@@ -102,7 +115,11 @@ func (b *banner) forwardNow() {
 
 // Text is the banner as a person reads it.
 func (b *banner) Text() string {
-	return b.bank.Text + " | " + b.pending.Text + " | " + b.limits.Text + " | " + b.forward.Text
+	t := b.bank.Text + " | " + b.pending.Text + " | " + b.limits.Text + " | " + b.forward.Text
+	if b.stopped.Visible() {
+		t += " | " + b.stopped.Text
+	}
+	return t
 }
 
 // age says a duration the way a shop owner would: 3 min, 5 h 10 min, 6 d 23 h.

@@ -40,7 +40,7 @@ import (
 )
 
 const usage = `usage:
-  lingqian-bank serve --data DIR [--addr 127.0.0.1:8443] [--host NAME]...
+  lingqian-bank serve --data DIR [--addr 127.0.0.1:8443] [--host NAME]... [--settlement-window 192h]
   lingqian-bank customer add --data DIR --user NAME [--password PASSWORD] [--deposit FEN] [--by NAME]
   lingqian-bank customer logout --data DIR --user NAME [--by NAME]
   lingqian-bank terminal-code --data DIR --merchant ID [--teller] [--by NAME]

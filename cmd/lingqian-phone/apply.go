@@ -89,7 +89,7 @@ func explain(err error, bankURL, caPath, user string, load int64) error {
 			return errors.New("the bank session has ended; run the command again with --user and --password")
 		case "forbidden":
 			return fmt.Errorf("the bank says this wallet is not %s's", user)
-		case "rate_limited":
+		case "rate_limited", "busy":
 			return errors.New("the bank is busy; try again in a minute")
 		case "hotlisted":
 			return errors.New("the bank has blocked this wallet; ask the bank why")

@@ -97,7 +97,11 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		s.say(app.MsgCLIBackupKeepSafe)
 	}
 	if b.Break != nil {
-		s.warn(s.t(app.MsgCLIBackupBroken, b.Break.Seq), errors.New(b.Break.Reason))
+		if b.Break.Seq == 0 {
+			s.warn(s.t(app.MsgCLIBackupBrokenRecords), errors.New(b.Break.Reason))
+		} else {
+			s.warn(s.t(app.MsgCLIBackupBroken, b.Break.Seq), errors.New(b.Break.Reason))
+		}
 		return exitBrokenCopy
 	}
 	return 0
@@ -152,6 +156,8 @@ func (s *speaker) restoreSentence(err error, from, dir string) string {
 	switch {
 	case errors.As(err, &newer):
 		return s.t(app.MsgCLIBackupNewerBackup, newer.Schema)
+	case errors.As(err, &broken) && broken.Break.Seq == 0:
+		return s.t(app.MsgCLIBackupBrokenBackupRecords)
 	case errors.As(err, &broken):
 		return s.t(app.MsgCLIBackupBrokenBackup, broken.Break.Seq)
 	case errors.As(err, &occupied) && occupied.Err != nil:

@@ -190,6 +190,8 @@ func explainBank(err error, bankURL string) error {
 		return fmt.Errorf("the bank at %s did not answer in the time allowed", bankURL)
 	case errors.As(err, &api) && api.Code == "invalid_code":
 		return errors.New("the bank does not know this enrolment code, or it was used already; ask the bank for a new one")
+	case desksync.Forked(err):
+		return desksync.ErrChainForked
 	case errors.As(err, &api) && (api.Status == 401 || api.Status == 403):
 		return fmt.Errorf("the bank refused this desk (%s: %s); it may have to be enrolled again", api.Code, api.Message)
 	case desksync.Unavailable(err):

@@ -288,6 +288,8 @@ func bankSentence(err error, bankURL, lang string) string {
 		return app.MsgCLIBankTimeout.Textf(lang, bankURL)
 	case errors.As(err, &api) && api.Code == "invalid_code":
 		return app.MsgCLIBankCode.Text(lang)
+	case desksync.Forked(err):
+		return app.MsgForwardingForked.Text(lang) + ". " + app.MsgForwardingForkedHelp.Text(lang)
 	case desksync.Refused(err):
 		return app.MsgCLIBankRefused.Text(lang)
 	case errors.Is(err, desksync.ErrWrongMerchant):
