@@ -93,3 +93,47 @@ func FuzzCursorFile(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAnchorsFile reads whatever anchors.json holds: refused, or anchors
+// that are not negative and write back and read the same.
+func FuzzAnchorsFile(f *testing.F) {
+	f.Add([]byte(`{"anchors":{"journal":12,"audit":3}}`))
+	f.Add([]byte(`{"anchors":{"journal":12},"forked":{"at":"2026-03-14T15:09:26Z","message":"the journal's chain forks from what the bank holds at 9"}}`))
+	f.Add([]byte(`{"anchors":{"journal":-1}}`))
+	f.Add([]byte(`{"anchors":null,"forked":null}`))
+	f.Add([]byte(`{"forked":{"at":"10000-01-01T00:00:00Z"}}`))
+	dir := f.TempDir()
+	path := filepath.Join(dir, desksync.AnchorsFile)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := desksync.ReadAnchors(dir)
+		if err != nil {
+			return
+		}
+		for name, seq := range s.Anchors {
+			if seq < 0 {
+				t.Fatalf("anchor %q at %d read", name, seq)
+			}
+		}
+		if err := desksync.WriteAnchors(dir, s); err != nil {
+			if s.Forked != nil && (s.Forked.At.Year() > 9999 || s.Forked.At.Year() < 0) {
+				return // a time the JSON encoder cannot write
+			}
+			t.Fatalf("anchors read cannot be written: %v", err)
+		}
+		again, err := desksync.ReadAnchors(dir)
+		if err != nil || len(again.Anchors) != len(s.Anchors) || (again.Forked == nil) != (s.Forked == nil) {
+			t.Fatalf("the anchors changed in the round trip: %+v → %+v (%v)", s, again, err)
+		}
+		for name, seq := range s.Anchors {
+			if again.Anchors[name] != seq {
+				t.Fatalf("anchor %q: %d became %d", name, seq, again.Anchors[name])
+			}
+		}
+		if s.Forked != nil && !again.Forked.At.Equal(s.Forked.At) {
+			t.Fatalf("fork time %v became %v", s.Forked.At, again.Forked.At)
+		}
+	})
+}
