@@ -23,9 +23,10 @@ type banner struct {
 	limits  *widget.Label
 	forward *widget.Button
 	bar     *widget.ProgressBarInfinite
-	// stopped says why forwarding stopped and what to do, on a line of
-	// its own shown only then: it is too long for the bank's corner.
-	stopped *widget.Label
+	// stopped says why forwarding stopped, and stoppedHelp what to do,
+	// on lines of their own shown only then: too long for the bank's
+	// corner.
+	stopped, stoppedHelp *widget.Label
 	state   app.Banner
 }
 
@@ -43,10 +44,14 @@ func newBanner(d *Desk) *banner {
 	line := container.NewBorder(nil, nil, container.NewHBox(b.bank, widget.NewSeparator()), nil,
 		container.NewGridWithColumns(2, b.pending, b.limits))
 	b.stopped = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	b.stopped.Wrapping = fyne.TextWrapWord
 	b.stopped.Importance = widget.DangerImportance
-	b.stopped.Hide()
-	b.content = container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(b.bar, b.forward), line), b.stopped, widget.NewSeparator())
+	b.stoppedHelp = widget.NewLabel("")
+	for _, l := range []*widget.Label{b.stopped, b.stoppedHelp} {
+		l.Truncation = fyne.TextTruncateEllipsis
+		l.Hide()
+	}
+	b.content = container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(b.bar, b.forward), line),
+		b.stopped, b.stoppedHelp, widget.NewSeparator())
 	return b
 }
 
@@ -90,10 +95,13 @@ func (b *banner) show(s app.Banner) {
 	}
 	b.limits.SetText(d.tf(app.MsgLimitsLeft, app.FormatMoney(s.LeftAmount), s.LeftCount, age(s.LeftAge, d.lang)))
 	if why := s.Stopped(); why != "" {
-		b.stopped.SetText("⚠ " + d.t(why) + " " + d.t(app.MsgForwardingForkedHelp))
+		b.stopped.SetText("⚠ " + d.t(why))
+		b.stoppedHelp.SetText(d.t(app.MsgForwardingForkedHelp))
 		b.stopped.Show()
+		b.stoppedHelp.Show()
 	} else {
 		b.stopped.Hide()
+		b.stoppedHelp.Hide()
 	}
 	if s.Busy {
 		b.bar.Show()
@@ -117,7 +125,7 @@ func (b *banner) forwardNow() {
 func (b *banner) Text() string {
 	t := b.bank.Text + " | " + b.pending.Text + " | " + b.limits.Text + " | " + b.forward.Text
 	if b.stopped.Visible() {
-		t += " | " + b.stopped.Text
+		t += " | " + b.stopped.Text + " " + b.stoppedHelp.Text
 	}
 	return t
 }
