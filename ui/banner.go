@@ -27,7 +27,7 @@ type banner struct {
 	// on lines of their own shown only then: too long for the bank's
 	// corner.
 	stopped, stoppedHelp *widget.Label
-	state   app.Banner
+	state                app.Banner
 }
 
 func newBanner(d *Desk) *banner {

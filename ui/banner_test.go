@@ -53,16 +53,21 @@ func TestBanner_ForwardingStoppedByTheBankSaysWhyAndWhatToDo(t *testing.T) {
 // look at.
 func saveShot(t *testing.T, s *shop, path string) {
 	t.Helper()
+	saveWindow(t, s.desk, path)
+}
+
+func saveWindow(t *testing.T, d *Desk, path string) {
+	t.Helper()
 	var err error
 	do(func() {
-		s.desk.Window.Resize(fyne.NewSize(1024, 600))
+		d.Window.Resize(fyne.NewSize(1024, 600))
 		f, ferr := os.Create(path)
 		if ferr != nil {
 			err = ferr
 			return
 		}
 		defer f.Close()
-		err = png.Encode(f, s.desk.Window.Canvas().Capture())
+		err = png.Encode(f, d.Window.Canvas().Capture())
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -24,8 +25,10 @@ type unloadAsk struct {
 	password *keyEntry // the customer's
 	approver *keyEntry // the second teller's id
 	pin      *keyEntry // and PIN
-	customer *widget.Form
-	teller   *widget.Form
+	// The rows of each way to sign, label and field, in one form
+	// layout with the choice so their labels line up.
+	customer []fyne.CanvasObject
+	teller   []fyne.CanvasObject
 }
 
 // askUnload asks before unloading amount from wallet b, and unloads with
@@ -50,9 +53,9 @@ func (w *tellerWallet) askUnload(amount app.Money, b app.BankWallet) {
 	}
 	a.password.Password, a.pin.Password = true, true
 	a.pin.accept = digit
-	a.customer = widget.NewForm(widget.NewFormItem(d.t(app.MsgTellerUICustomerPass), a.password))
-	a.teller = widget.NewForm(widget.NewFormItem(d.t(app.MsgTellerUIApprover), a.approver),
-		widget.NewFormItem(d.t(app.MsgTellerUIApproverPIN), a.pin))
+	a.customer = []fyne.CanvasObject{widget.NewLabel(d.t(app.MsgTellerUICustomerPass)), a.password}
+	a.teller = []fyne.CanvasObject{widget.NewLabel(d.t(app.MsgTellerUIApprover)), a.approver,
+		widget.NewLabel(d.t(app.MsgTellerUIApproverPIN)), a.pin}
 	ways := []string{d.t(app.MsgTellerUISignCustomer), d.t(app.MsgTellerUISignTeller)}
 	a.who = newKeySelect(ways, func(ev *fyne.KeyEvent) bool {
 		d.touch()
@@ -72,8 +75,8 @@ func (w *tellerWallet) askUnload(amount app.Money, b app.BankWallet) {
 	text.Wrapping = fyne.TextWrapWord
 	hint := widget.NewLabel(d.t(app.MsgTellerUIUnloadKeys))
 	hint.Wrapping, hint.SizeName = fyne.TextWrapWord, theme.SizeNameCaptionText
-	body := container.NewVBox(text, widget.NewForm(widget.NewFormItem(d.t(app.MsgTellerUISignedBy), a.who)),
-		container.NewStack(a.customer, a.teller), hint)
+	rows := append([]fyne.CanvasObject{widget.NewLabel(d.t(app.MsgTellerUISignedBy)), a.who}, a.customer...)
+	body := container.NewVBox(text, container.New(layout.NewFormLayout(), append(rows, a.teller...)...), hint)
 	a.dlg = dialog.NewCustomConfirm(d.tf(app.MsgTellerUIUnloadTitle, app.FormatMoney(amount)), d.t(app.MsgTellerUIUnload),
 		d.t(app.MsgCancel), body, func(ok bool) {
 			d.touch()
@@ -95,8 +98,12 @@ func (w *tellerWallet) askUnload(amount app.Money, b app.BankWallet) {
 // shown shows the fields of who signs (the choice keeps the focus).
 func (a *unloadAsk) shown() {
 	customer := a.who.SelectedIndex() != 1
-	show(customer, a.customer)
-	show(!customer, a.teller)
+	for _, o := range a.customer {
+		show(customer, o)
+	}
+	for _, o := range a.teller {
+		show(!customer, o)
+	}
 }
 
 // signer is who signs, as the fields say.

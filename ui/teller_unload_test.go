@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -57,9 +59,12 @@ func TestTeller_AnUnloadSignedByASecondTellerIsHeldAndShownSo(t *testing.T) {
 	// When ↓ chooses a second teller, then their fields are shown, and Tab goes to the id, then the PIN
 	b.press(fyne.KeyDown)
 	var customerShown, tellerShown bool
-	do(func() { customerShown, tellerShown = a.customer.Visible(), a.teller.Visible() })
+	do(func() { customerShown, tellerShown = a.password.Visible(), a.approver.Visible() && a.pin.Visible() })
 	if customerShown || !tellerShown {
 		t.Fatalf("customer's field shown %v, second teller's %v", customerShown, tellerShown)
+	}
+	if dir := os.Getenv("LINGQIAN_UI_SHOTS"); dir != "" {
+		saveWindow(t, b.desk, filepath.Join(dir, "unload-second-teller.png"))
 	}
 	b.tab()
 	if b.focused() != a.approver {
