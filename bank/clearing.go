@@ -25,7 +25,10 @@ type prepared struct {
 	msg     Message
 	invalid error  // a field is not what the contract says
 	reason  string // the cryptographic checks' verdict; "" when they passed
-	detail  string // for the log and the exception queue
+	// panicked: verifying it failed inside the bank (workers.go), so
+	// there is no verdict to keep.
+	panicked bool
+	detail   string // for the log and the exception queue
 }
 
 // verify checks a purchase against the wallet the bank issued: the amount
@@ -191,6 +194,12 @@ func (b *Bank) clear(tx Tx, bs *batchState, p *prepared) (Result, error) {
 		return res, nil
 	} else if !errors.Is(err, ErrNotFound) {
 		return res, err
+	}
+	if p.panicked {
+		// No verdict: kept nowhere, so it takes no seq and no ATC, and
+		// the desk's next pass sends it again.
+		res.Status, res.Reason, res.State = StatusRejected, ReasonInternal, string(StatePending)
+		return res, nil
 	}
 	m := p.msg
 	// A desk's messages are kept under its certificate's merchant, valid

@@ -103,7 +103,8 @@ func (b *Bank) handleBatch(w http.ResponseWriter, r *http.Request, c caller) err
 		if err := btx.flush(); err != nil {
 			return answer{}, err
 		}
-		return answer{status: http.StatusOK, body: batchAnswer{BatchResponse: resp, Anchors: anchors.acks}}, nil
+		return answer{status: http.StatusOK, body: batchAnswer{BatchResponse: resp, Anchors: anchors.acks},
+			unsettled: slices.ContainsFunc(resp.Results, func(r Result) bool { return r.Reason == ReasonInternal })}, nil
 	})
 	return b.anchored(r.Context(), w, c.desk, anchors, err)
 }

@@ -27,6 +27,11 @@ const (
 	ReasonVoidTooLate    = "void_too_late"
 	ReasonVoided         = "voided"
 	ReasonInvalid        = "invalid"
+	// ReasonInternal: verifying the message failed inside the bank (a
+	// defect, logged with its stack). Nothing of it is kept: the desk
+	// sends it again later, so a good cryptogram is still paid once the
+	// bank is mended.
+	ReasonInternal = "internal_error"
 )
 
 // Batch statuses.

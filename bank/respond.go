@@ -171,6 +171,10 @@ type answer struct {
 	status int
 	body   any
 	stored any // nil: body
+	// unsettled: part of the request got no verdict (internal_error), so
+	// the answer is not remembered: the same request again is cleared
+	// again, and what was settled answers as a duplicate.
+	unsettled bool
 }
 
 // idem is one idempotent write: the caller's key and body, who the caller
@@ -250,6 +254,9 @@ func (b *Bank) commit(w http.ResponseWriter, r *http.Request, id idem, apply fun
 			return err
 		}
 		sent = append(sent, '\n')
+		if applied.unsettled {
+			return nil
+		}
 		stored := sent
 		if applied.stored != nil {
 			if stored, err = json.Marshal(applied.stored); err != nil {

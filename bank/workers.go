@@ -55,7 +55,8 @@ func work[T workItem](it T, f func(T)) {
 func (p *prepared) hookMessage() *Message { return &p.msg }
 
 func (p *prepared) verifyPanicked(v any) {
-	p.reason, p.detail = ReasonInvalid, fmt.Sprintf("%s: %v (stack in the log)", internalErrorDetail, v)
+	p.panicked = true
+	p.reason, p.detail = ReasonInternal, fmt.Sprintf("%s: %v (stack in the log)", internalErrorDetail, v)
 }
 
 // hookMessage is the uploaded record as far as it goes before verifyRecord

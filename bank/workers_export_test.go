@@ -12,5 +12,8 @@ func PanicVerifying(tb testing.TB, pick func(atc uint16, amount int64) bool) {
 		}
 	}
 	verifyHook.Store(&hook)
-	tb.Cleanup(func() { verifyHook.Store(nil) })
+	tb.Cleanup(MendVerifying)
 }
+
+// MendVerifying ends what PanicVerifying began: the bank as mended.
+func MendVerifying() { verifyHook.Store(nil) }

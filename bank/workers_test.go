@@ -59,12 +59,13 @@ func TestClearingWorker_APanicFailsOneMessage(t *testing.T) {
 			// When the desk forwards them as one batch
 			got := d.Send(t, msgs...)
 
-			// Then that one is rejected as invalid and the others are posted
+			// Then that one gets no verdict (internal_error, kept nowhere)
+			// and the others are posted
 			var posted int64
 			for i, r := range got {
 				want := bank.Result{Status: bank.StatusAccepted, State: "posted"}
 				if msgs[i].ATC == bad.ATC {
-					want = bank.Result{Status: bank.StatusRejected, Reason: bank.ReasonInvalid, State: "rejected"}
+					want = bank.Result{Status: bank.StatusRejected, Reason: bank.ReasonInternal, State: "pending"}
 				} else {
 					posted += msgs[i].Amount
 				}
@@ -87,6 +88,26 @@ func TestClearingWorker_APanicFailsOneMessage(t *testing.T) {
 				t.Errorf("reconciliation %+v", r.Totals)
 			}
 			one(t, d.Send(t, d.Purchase(t, w, 50)), bank.StatusAccepted, "", "posted")
+
+			// When the bank is mended and the desk sends the same batch again
+			bank.MendVerifying()
+			again := d.Send(t, msgs...)
+
+			// Then the purchase that got no verdict is posted, once, and
+			// the others answer as duplicates
+			for i, r := range again {
+				want := bank.Result{Status: bank.StatusDuplicate, State: "posted"}
+				if msgs[i].ATC == bad.ATC {
+					want = bank.Result{Status: bank.StatusAccepted, State: "posted"}
+				}
+				if r.Status != want.Status || r.State != want.State {
+					t.Errorf("again, message %d: %s/%s, want %s/%s", i, r.Status, r.State, want.Status, want.State)
+				}
+			}
+			if got := e.balance("settlement:M001"); got != posted+bad.Amount+50 {
+				t.Errorf("settlement %d, want %d", got, posted+bad.Amount+50)
+			}
+			e.balanced()
 			_ = phone
 		})
 	}

@@ -289,6 +289,11 @@ func applyResults(ctx context.Context, out Outbox, entries []app.Entry, results 
 			wrongMerchant++
 			continue
 		}
+		if r.Status == StatusRejected && r.Reason == "internal_error" {
+			// The bank failed on it and kept nothing: it is no verdict,
+			// so the entry stays unsent and goes again at the next pass.
+			continue
+		}
 		st, reason, err := stateOfResult(r)
 		if err != nil {
 			return fmt.Errorf("sync: entry %d: %w", entries[i].Seq, err)

@@ -448,3 +448,36 @@ func TestForward_AVoidGoesInTheBatchOfItsPurchase(t *testing.T) {
 		t.Errorf("purchase 600 is %s", s)
 	}
 }
+
+func TestForward_AnEntryTheBankFailedOnStaysUnsentForTheNextPass(t *testing.T) {
+	// Given a bank that fails inside on entry 2 (internal_error: no verdict)
+	bank := synctest.Start(t, synctest.Options{})
+	bank.Decide = func(m desksync.Message) (string, string) {
+		if m.Seq == 2 {
+			return desksync.BankRejected, "internal_error"
+		}
+		return desksync.BankPosted, ""
+	}
+	db := openJournal(t)
+	seed(t, db, 3)
+
+	// When the desk forwards
+	p, err := newClient(t, fast(bank, t)).Forward(context.Background(), db, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Then entry 2 is not lost as rejected: it stays sent, to go again,
+	// and the others are posted
+	for seq, want := range map[int64]app.OutboxState{1: app.StatePosted, 2: app.StateSent, 3: app.StatePosted} {
+		if s, _ := db.State(context.Background(), seq); s != want {
+			t.Errorf("entry %d is %s, want %s", seq, s, want)
+		}
+	}
+	if p.Rejected != 0 {
+		t.Errorf("progress %+v", p)
+	}
+	if left, err := db.Unsent(context.Background(), 10); err != nil || len(left) != 1 || left[0].Seq != 2 {
+		t.Errorf("unsent %v %v, want entry 2", left, err)
+	}
+}
