@@ -4,7 +4,8 @@
 // and each other, posts them to a double-entry ledger, and reports.
 //
 // The HTTP API is docs/bank-api.md. Storage is behind Store; SQLite is the
-// embedded default.
+// embedded default, PostgreSQL (package bank/pgstore) the one for several
+// bank processes.
 package bank
 
 import (
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"lingqian/internal/filelock"
 	"lingqian/issuance"
 )
 
@@ -23,6 +25,10 @@ import (
 const (
 	DBFile    = "bank.db"
 	IssuerDir = "issuer"
+	// KeysLockFile is locked while a process loads or makes the keys, so
+	// that banks starting at once on an empty folder make one CA and one
+	// issuer, not one each.
+	KeysLockFile = "keys.lock"
 )
 
 // Options shape Open.
@@ -56,6 +62,11 @@ type Options struct {
 	// it: written with the command's first change, in the same
 	// transaction (adminlog.go).
 	Admin *AdminEntry
+	// Store, when set, is the bank's database instead of the SQLite file
+	// in the data folder (a PostgreSQL store, lingqian-bank's --db); the
+	// folder still holds the keys. The bank closes it with Close, and so
+	// does Open when it fails.
+	Store Store
 }
 
 // Bank is the cloud e-cash system. It is safe for concurrent use.
@@ -72,9 +83,19 @@ type Bank struct {
 }
 
 // Open opens (creating at first use) the bank's data folder dir: the
-// folder itself (mode 0700), the database, and with opts.Keys the CA, TLS
-// certificate and issuer.
+// folder itself (mode 0700), the database (opts.Store, or the SQLite file
+// in dir), and with opts.Keys the CA, TLS certificate and issuer.
 func Open(dir string, opts Options) (*Bank, error) {
+	st := opts.Store
+	b, err := open(dir, opts, &st)
+	if err != nil && st != nil {
+		st.Close()
+	}
+	return b, err
+}
+
+// open is Open; *st is the store to close should it fail.
+func open(dir string, opts Options, st *Store) (*Bank, error) {
 	if dir == "" {
 		return nil, errors.New("bank: no data folder given")
 	}
@@ -90,33 +111,43 @@ func Open(dir string, opts Options) (*Bank, error) {
 			return nil, fmt.Errorf("bank: data folder %s is open to other users and cannot be closed: %w", dir, err)
 		}
 	}
-	st, err := OpenSQLite(filepath.Join(dir, DBFile))
-	if err != nil {
-		return nil, err
-	}
-	b, err := New(st, opts)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	if !opts.Keys {
-		return b, nil
-	}
-	if b.pki, err = LoadOrCreatePKI(dir, opts.Hosts, b.now()); err != nil {
-		st.Close()
-		return nil, err
-	}
-	if b.issuer == nil {
-		if b.issuer, err = openIssuer(filepath.Join(dir, IssuerDir)); err != nil {
-			st.Close()
+	if *st == nil {
+		var err error
+		if *st, err = OpenSQLite(filepath.Join(dir, DBFile)); err != nil {
 			return nil, err
 		}
 	}
-	if err := b.loadCAPK(); err != nil {
-		st.Close()
+	b, err := New(*st, opts)
+	if err != nil || !opts.Keys {
+		return b, err
+	}
+	if err := b.loadKeys(dir, opts.Hosts); err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// loadKeys loads the CA, TLS certificate and issuer from dir, making what
+// is missing, under the folder's keys lock: several bank processes share
+// the folder's keys (and their database), and two starting at once on an
+// empty folder would otherwise each make a CA and an issuer, the one
+// written last replacing the other's under the desks and wallets it had
+// already signed.
+func (b *Bank) loadKeys(dir string, hosts []string) (err error) {
+	unlock, err := filelock.Lock(filepath.Join(dir, KeysLockFile))
+	if err != nil {
+		return fmt.Errorf("bank: keys: %w", err)
+	}
+	defer unlock()
+	if b.pki, err = LoadOrCreatePKI(dir, hosts, b.now()); err != nil {
+		return err
+	}
+	if b.issuer == nil {
+		if b.issuer, err = openIssuer(filepath.Join(dir, IssuerDir)); err != nil {
+			return err
+		}
+	}
+	return b.loadCAPK()
 }
 
 // New makes a bank on a store already open; without Options.Issuer and

@@ -263,7 +263,7 @@ func (t *batchTx) EnsureAccount(name string, typ AccountType) error {
 // would have given it. A posting to an account not known to be there goes
 // to the Tx, to fail there as it always did.
 func (t *batchTx) Post(p *Posting) error {
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return err
 	}
 	known := true

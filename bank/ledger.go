@@ -47,9 +47,12 @@ func depositAccount(user string) string        { return "deposit:" + user }
 func ecashAccount(pan, psn string) string      { return "ecash:" + pan + "/" + psn }
 func settlementAccount(merchant string) string { return "settlement:" + merchant }
 
-// check refuses a posting that does not balance. No single line exceeds
-// an n12 amount, and the sums are checked all the same.
-func (p *Posting) check() error {
+// Check refuses a posting that does not balance: fewer than two lines, a
+// line naming no account, of zero or past an n12 amount, debits unequal
+// to credits; the sums are checked all the same. Every store runs it
+// before it writes a posting (Tx.Post, PostAll), so no engine writes one
+// the bank would not.
+func (p *Posting) Check() error {
 	if len(p.Lines) < 2 {
 		return fmt.Errorf("%w: %d line(s), at least 2", ErrUnbalanced, len(p.Lines))
 	}
@@ -76,6 +79,31 @@ func (p *Posting) check() error {
 		return fmt.Errorf("%w: debits %d, credits %d", ErrUnbalanced, debits, credits)
 	}
 	return nil
+}
+
+// PostingMoves checks each of ps as Check does and sums every account's
+// lines: what a store moves the balances by when it writes them all at
+// once (Tx.PostAll), each account once, in the order of its first line.
+func PostingMoves(ps []Posting) (accounts []string, sums []int64, err error) {
+	index := map[string]int{}
+	for i := range ps {
+		p := &ps[i]
+		if err := p.Check(); err != nil {
+			return nil, nil, fmt.Errorf("posting %d: %w", p.ID, err)
+		}
+		for _, l := range p.Lines {
+			j, ok := index[l.Account]
+			if !ok {
+				j = len(accounts)
+				index[l.Account] = j
+				accounts, sums = append(accounts, l.Account), append(sums, 0)
+			}
+			if sums[j], err = addChecked(sums[j], l.Amount); err != nil {
+				return nil, nil, fmt.Errorf("posting %d: account %s: %w", p.ID, l.Account, err)
+			}
+		}
+	}
+	return accounts, sums, nil
 }
 
 // transfer posts amount from one account to another: a debit on from, a

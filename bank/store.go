@@ -30,7 +30,11 @@ var (
 type Store interface {
 	// Write runs fn in one write transaction: everything fn did is
 	// committed durably when Write returns nil, and nothing when fn or the
-	// commit fails. Write transactions run one at a time.
+	// commit fails. Write transactions run as if one at a time: on SQLite
+	// they do; on PostgreSQL (pgstore) they run side by side, SERIALIZABLE,
+	// and one that could not have run alone is rolled back and fn run
+	// again, so fn must change nothing outside the transaction that a
+	// second run would not set again.
 	Write(ctx context.Context, fn func(Tx) error) error
 	// Read runs fn on a consistent snapshot; write methods fail there.
 	Read(ctx context.Context, fn func(Tx) error) error

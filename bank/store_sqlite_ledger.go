@@ -26,7 +26,7 @@ func (t *sqlTx) Account(name string) (Account, error) {
 // Post writes a posting and moves its accounts' balances, after checking
 // it balances: at least two lines, none zero, debits equal to credits.
 func (t *sqlTx) Post(p *Posting) error {
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return err
 	}
 	res, err := t.exec(`INSERT INTO postings (at, kind, memo) VALUES (?, ?, ?)`, nanos(p.At), p.Kind, p.Memo)
@@ -109,30 +109,21 @@ func (t *sqlTx) PostAll(ps []Posting) error {
 	if len(ps) == 0 {
 		return nil
 	}
+	order, moves, err := PostingMoves(ps)
+	if err != nil {
+		return err
+	}
 	postings, lines := make([]any, 0, 4*len(ps)), make([]any, 0, 8*len(ps))
-	moves := map[string]int64{}
-	var order []string // the accounts in the order of their first line
 	for i := range ps {
 		p := &ps[i]
-		if err := p.check(); err != nil {
-			return fmt.Errorf("posting %d: %w", p.ID, err)
-		}
 		postings = append(postings, p.ID, nanos(p.At), p.Kind, p.Memo)
 		for j, l := range p.Lines {
 			lines = append(lines, p.ID, int64(j+1), l.Account, l.Amount)
-			if _, ok := moves[l.Account]; !ok {
-				order = append(order, l.Account)
-			}
-			sum, err := addChecked(moves[l.Account], l.Amount)
-			if err != nil {
-				return fmt.Errorf("posting %d: account %s: %w", p.ID, l.Account, err)
-			}
-			moves[l.Account] = sum
 		}
 	}
 	balances := make([]any, 0, len(order)*2)
-	for _, name := range order {
-		balances = append(balances, name, moves[name])
+	for i, name := range order {
+		balances = append(balances, name, moves[i])
 	}
 	what := fmt.Sprintf("%d postings from %d", len(ps), ps[0].ID)
 	if _, err := t.execRows(`INSERT INTO postings (id, at, kind, memo) VALUES `, "", 4, postings); err != nil {

@@ -8,6 +8,8 @@
 // finds they could not have run one after the other (docs/decisions.md,
 // "The bank on PostgreSQL"): to the bank, writes still happen one at a
 // time, whichever process makes them.
+//
+// lingqian-bank uses it for --db postgres://… (cmd/lingqian-bank).
 package pgstore
 
 import (
@@ -171,12 +173,6 @@ func retryable(err error) bool {
 // pgTx implements bank.Tx on one PostgreSQL transaction; the files tx_*.go
 // hold its methods, one file per group of tables.
 type pgTx struct {
-	// Tx, always nil, stands in for methods the bank adds to bank.Tx
-	// before this store has them: the bank still builds, a call to one
-	// panics, and TestTx_HasEveryMethodOfBankTx names them. Remove it
-	// once nothing is added to Tx without its PostgreSQL form.
-	bank.Tx
-
 	ctx context.Context
 	tx  pgx.Tx
 	// conflict is the first serialization failure or deadlock of the
@@ -184,6 +180,8 @@ type pgTx struct {
 	conflict error
 }
 
+// A method added to bank.Tx without its PostgreSQL form fails the build
+// here.
 var _ bank.Tx = (*pgTx)(nil)
 
 // note keeps the first conflict and passes err on.

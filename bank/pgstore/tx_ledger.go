@@ -12,52 +12,6 @@ import (
 // their lines. A posting is written with its lines and balances in one
 // statement, so a posting costs one round trip to the server.
 
-// maxAmount bounds a line as bank's own check does (an n12 amount): no
-// sum of lines can overflow.
-const maxAmount = 999_999_999_999
-
-// addChecked is a + b, or bank.ErrOverflow when that does not fit an
-// int64, as bank's own.
-func addChecked(a, b int64) (int64, error) {
-	s := a + b
-	if (b > 0 && s < a) || (b < 0 && s > a) {
-		return 0, fmt.Errorf("%d + %d: %w", a, b, bank.ErrOverflow)
-	}
-	return s, nil
-}
-
-// check refuses a posting that does not balance, as bank's Posting.check:
-// at least two lines, each naming an account, none zero or out of range,
-// debits equal to credits, the sums checked.
-func check(p *bank.Posting) error {
-	if len(p.Lines) < 2 {
-		return fmt.Errorf("%w: %d line(s), at least 2", bank.ErrUnbalanced, len(p.Lines))
-	}
-	var debits, credits int64
-	for _, l := range p.Lines {
-		var err error
-		switch {
-		case l.Account == "":
-			return fmt.Errorf("%w: a line names no account", bank.ErrUnbalanced)
-		case l.Amount == 0:
-			return fmt.Errorf("%w: a line of 0 on %s", bank.ErrUnbalanced, l.Account)
-		case l.Amount > maxAmount || l.Amount < -maxAmount:
-			return fmt.Errorf("%w: %d on %s is out of range", bank.ErrUnbalanced, l.Amount, l.Account)
-		case l.Amount > 0:
-			debits, err = addChecked(debits, l.Amount)
-		default:
-			credits, err = addChecked(credits, -l.Amount)
-		}
-		if err != nil {
-			return fmt.Errorf("%w: the lines' sum: %w", bank.ErrUnbalanced, err)
-		}
-	}
-	if debits != credits {
-		return fmt.Errorf("%w: debits %d, credits %d", bank.ErrUnbalanced, debits, credits)
-	}
-	return nil
-}
-
 func (t *pgTx) EnsureAccount(name string, typ bank.AccountType) error {
 	if _, err := t.exec(`INSERT INTO accounts (name, type) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, string(typ)); err != nil {
 		return fmt.Errorf("account %s: %w", name, err)
@@ -122,7 +76,7 @@ const moveBalances = `moved AS (
 // the highest posting ID plus one (as PostAll's callers expect), after
 // checking it balances.
 func (t *pgTx) Post(p *bank.Posting) error {
-	if err := check(p); err != nil {
+	if err := p.Check(); err != nil {
 		return err
 	}
 	accounts, amounts := lineArrays(p.Lines)
@@ -180,38 +134,25 @@ func (t *pgTx) PostAll(ps []bank.Posting) error {
 	if len(ps) == 0 {
 		return nil
 	}
+	order, moveAmounts, err := bank.PostingMoves(ps)
+	if err != nil {
+		return err
+	}
 	ids, ats, kinds, memos := make([]int64, len(ps)), make([]int64, len(ps)), make([]string, len(ps)), make([]string, len(ps))
 	var lineIDs, amounts []int64
 	var lineNos []int32
 	var accounts []string
-	moves := map[string]int64{}
-	var order []string // the accounts in the order of their first line
 	for i := range ps {
 		p := &ps[i]
-		if err := check(p); err != nil {
-			return fmt.Errorf("posting %d: %w", p.ID, err)
-		}
 		ids[i], ats[i], kinds[i], memos[i] = p.ID, nanos(p.At), p.Kind, p.Memo
 		for j, l := range p.Lines {
 			lineIDs, lineNos = append(lineIDs, p.ID), append(lineNos, int32(j+1))
 			accounts, amounts = append(accounts, l.Account), append(amounts, l.Amount)
-			if _, ok := moves[l.Account]; !ok {
-				order = append(order, l.Account)
-			}
-			sum, err := addChecked(moves[l.Account], l.Amount)
-			if err != nil {
-				return fmt.Errorf("posting %d: account %s: %w", p.ID, l.Account, err)
-			}
-			moves[l.Account] = sum
 		}
-	}
-	moveAmounts := make([]int64, len(order))
-	for i, name := range order {
-		moveAmounts[i] = moves[name]
 	}
 	what := fmt.Sprintf("%d postings from %d", len(ps), ps[0].ID)
 	var moved int
-	err := t.row(`WITH posting AS (
+	err = t.row(`WITH posting AS (
 			INSERT INTO postings (id, at, kind, memo) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])
 		), written AS (
 			INSERT INTO posting_lines (posting_id, line, account, amount)
