@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
@@ -32,24 +31,32 @@ func given(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-// openAdmin opens the data folder, making it if need be, for a command
-// that changes the bank: its first change is recorded in the admin log,
-// in the same transaction, as command on target by who(by).
-func openAdmin(data, by, command, target, detail string) (*bank.Bank, error) {
+// openAdmin opens the bank, making its data folder if need be, for a
+// command that changes the bank: its first change is recorded in the
+// admin log, in the same transaction, as command on target by who(by).
+func openAdmin(at place, by, command, target, detail string) (*bank.Bank, error) {
+	e, err := adminEntry(by, command, target, detail)
+	if err != nil {
+		return nil, err
+	}
+	return at.open(bank.Options{Admin: e})
+}
+
+// openExistingAdmin is openAdmin on a bank that must be there.
+func openExistingAdmin(at place, by, command, target, detail string) (*bank.Bank, error) {
+	e, err := adminEntry(by, command, target, detail)
+	if err != nil {
+		return nil, err
+	}
+	return at.openExisting(bank.Options{Admin: e})
+}
+
+func adminEntry(by, command, target, detail string) (*bank.AdminEntry, error) {
 	who, err := who(by)
 	if err != nil {
 		return nil, err
 	}
-	e := &bank.AdminEntry{By: who, Command: command, Target: target, Detail: detail}
-	return bank.Open(data, bank.Options{Admin: e})
-}
-
-// openExistingAdmin is openAdmin on a data folder that must hold a bank.
-func openExistingAdmin(data, by, command, target, detail string) (*bank.Bank, error) {
-	if _, err := os.Stat(filepath.Join(data, bank.DBFile)); err != nil {
-		return nil, fmt.Errorf("no bank in %s (check --data): %w", data, err)
-	}
-	return openAdmin(data, by, command, target, detail)
+	return &bank.AdminEntry{By: who, Command: command, Target: target, Detail: detail}, nil
 }
 
 // who is the person the admin log names: --by when given, otherwise the
@@ -112,13 +119,13 @@ func readPassword(in io.Reader, stderr io.Writer, user string) (string, error) {
 }
 
 func customerLogout(args []string, stdout, stderr io.Writer) error {
-	fs, data := flags("customer logout", stderr)
+	fs, at := flags("customer logout", stderr)
 	user := fs.String("user", "", "the customer whose sessions end")
 	by := byFlag(fs)
 	if err := parse(fs, args, "user"); err != nil {
 		return err
 	}
-	b, err := openExistingAdmin(*data, *by, "customer logout", *user, "")
+	b, err := openExistingAdmin(at, *by, "customer logout", *user, "")
 	if err != nil {
 		return err
 	}
@@ -132,7 +139,7 @@ func customerLogout(args []string, stdout, stderr io.Writer) error {
 }
 
 func adminLog(args []string, stdout, stderr io.Writer) error {
-	fs, data := flags("admin-log", stderr)
+	fs, at := flags("admin-log", stderr)
 	format := fs.String("format", "text", "text or json")
 	limit := fs.Int("limit", 0, "only the newest N lines (0: all)")
 	if err := parse(fs, args); err != nil {
@@ -144,7 +151,7 @@ func adminLog(args []string, stdout, stderr io.Writer) error {
 	if *limit < 0 {
 		return fmt.Errorf("--limit %d: want 0 or more", *limit)
 	}
-	b, err := openExisting(*data)
+	b, err := at.openExisting(bank.Options{})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,10 @@
 //	lingqian-bank hotlist add --data B --pan PAN --reason "lost phone"
 //	lingqian-bank admin-log --data B [--format text|json] [--limit N]
 //
+// Every command takes --db postgres://… to keep the bank's database on
+// PostgreSQL instead of SQLite in --data (db.go); the keys stay in --data,
+// and several serve processes may share both.
+//
 // Without --password a password is read from standard input: typed
 // without echo at a terminal, the first line of a pipe otherwise. Every
 // command that changes the bank records who ran it in the admin log: the
@@ -50,6 +54,10 @@ const usage = `usage:
   lingqian-bank admin-log --data DIR [--format text|json] [--limit N]
   lingqian-bank version | --version
 
+Every command also takes --db postgres://USER[:PASSWORD]@HOST[:PORT]/NAME:
+the bank's database on PostgreSQL instead of SQLite in --data, which still
+holds the keys (serve needs them; the other commands only the database).
+Several serve processes may share one such database and one --data.
 Without --password the password is read from standard input (typed
 without echo, or the first line of a pipe). --by names who runs a command
 that changes the bank, for the admin log; without it, the system user.
@@ -130,14 +138,6 @@ func usageErr(stderr io.Writer, msg string) error {
 	return errUsage
 }
 
-// flags makes a command's flag set with the --data flag every command has.
-func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
-	fs := flag.NewFlagSet("lingqian-bank "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", defaultData(), "the bank's data folder")
-	return fs, data
-}
-
 func defaultData() string {
 	if d, err := os.UserConfigDir(); err == nil {
 		return filepath.Join(d, "lingqian-bank")
@@ -176,7 +176,7 @@ func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func serve(args []string, stderr io.Writer) error {
-	fs, data := flags("serve", stderr)
+	fs, at := flags("serve", stderr)
 	addr := fs.String("addr", "127.0.0.1:8443", "address to listen on")
 	var hosts multi
 	fs.Var(&hosts, "host", "another name or address for the TLS certificate (repeatable)")
@@ -185,7 +185,7 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	b, err := bank.Open(*data, bank.Options{Keys: true, Hosts: hosts, Logger: log, SettlementWindow: *window})
+	b, err := at.open(bank.Options{Keys: true, Hosts: hosts, Logger: log, SettlementWindow: *window})
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func serve(args []string, stderr io.Writer) error {
 	defer stop()
 	go b.RunSettlement(ctx) // pays held unloads once their window has passed
 	err = b.Serve(ctx, *addr, func(a net.Addr) {
-		log.Info("serving", "addr", a.String(), "ca", filepath.Join(*data, bank.CAFile))
+		log.Info("serving", "addr", a.String(), "ca", filepath.Join(*at.data, bank.CAFile), "db", at.where())
 	})
 	if err != nil {
 		return err
@@ -203,24 +203,8 @@ func serve(args []string, stderr io.Writer) error {
 	return nil
 }
 
-// open opens the data folder for a command that only needs the database,
-// making it if need be: adding customers and desks may come before the
-// server's first start.
-func open(data string) (*bank.Bank, error) {
-	return bank.Open(data, bank.Options{})
-}
-
-// openExisting opens a data folder that must hold a bank already: a report
-// on a mistyped folder says so rather than showing an empty new bank.
-func openExisting(data string) (*bank.Bank, error) {
-	if _, err := os.Stat(filepath.Join(data, bank.DBFile)); err != nil {
-		return nil, fmt.Errorf("no bank in %s (check --data): %w", data, err)
-	}
-	return open(data)
-}
-
 func customerAdd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs, data := flags("customer add", stderr)
+	fs, at := flags("customer add", stderr)
 	user := fs.String("user", "", "the customer's user name")
 	password := fs.String("password", "", "the customer's password (without it: read from standard input)")
 	deposit := fs.Int64("deposit", 0, "the opening deposit, in fen")
@@ -234,7 +218,7 @@ func customerAdd(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	b, err := openAdmin(*data, *by, "customer add", *user, fmt.Sprintf("deposit %d fen", *deposit))
+	b, err := openAdmin(at, *by, "customer add", *user, fmt.Sprintf("deposit %d fen", *deposit))
 	if err != nil {
 		return err
 	}
@@ -247,7 +231,7 @@ func customerAdd(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 }
 
 func terminalCode(args []string, stdout, stderr io.Writer) error {
-	fs, data := flags("terminal-code", stderr)
+	fs, at := flags("terminal-code", stderr)
 	merchant := fs.String("merchant", "", "the merchant the desk belongs to")
 	teller := fs.Bool("teller", false, "the desk is a bank teller's")
 	by := byFlag(fs)
@@ -258,7 +242,7 @@ func terminalCode(args []string, stdout, stderr io.Writer) error {
 	if *teller {
 		detail = "teller"
 	}
-	b, err := openAdmin(*data, *by, "terminal-code", *merchant, detail)
+	b, err := openAdmin(at, *by, "terminal-code", *merchant, detail)
 	if err != nil {
 		return err
 	}
@@ -273,13 +257,13 @@ func terminalCode(args []string, stdout, stderr io.Writer) error {
 }
 
 func terminalRevoke(args []string, stdout, stderr io.Writer) error {
-	fs, data := flags("terminal revoke", stderr)
+	fs, at := flags("terminal revoke", stderr)
 	id := fs.String("id", "", "the terminal id to revoke")
 	by := byFlag(fs)
 	if err := parse(fs, args, "id"); err != nil {
 		return err
 	}
-	b, err := openExistingAdmin(*data, *by, "terminal revoke", *id, "")
+	b, err := openExistingAdmin(at, *by, "terminal revoke", *id, "")
 	if err != nil {
 		return err
 	}
@@ -292,7 +276,7 @@ func terminalRevoke(args []string, stdout, stderr io.Writer) error {
 }
 
 func report(args []string, stdout, stderr io.Writer) error {
-	fs, data := flags("report", stderr)
+	fs, at := flags("report", stderr)
 	format := fs.String("format", "text", "text, csv or json")
 	merchant := fs.String("merchant", "", "only this merchant")
 	date := fs.String("date", "", "only this transaction day, YYYY-MM-DD")
@@ -310,7 +294,7 @@ func report(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--date %q: want YYYY-MM-DD", *date)
 		}
 	}
-	b, err := openExisting(*data)
+	b, err := at.openExisting(bank.Options{})
 	if err != nil {
 		return err
 	}
@@ -331,14 +315,14 @@ func report(args []string, stdout, stderr io.Writer) error {
 }
 
 func hotlistAdd(args []string, stdout, stderr io.Writer) error {
-	fs, data := flags("hotlist add", stderr)
+	fs, at := flags("hotlist add", stderr)
 	pan := fs.String("pan", "", "the wallet's PAN")
 	reason := fs.String("reason", "", "why it is blocked")
 	by := byFlag(fs)
 	if err := parse(fs, args, "pan", "reason"); err != nil {
 		return err
 	}
-	b, err := openExistingAdmin(*data, *by, "hotlist add", *pan, *reason)
+	b, err := openExistingAdmin(at, *by, "hotlist add", *pan, *reason)
 	if err != nil {
 		return err
 	}

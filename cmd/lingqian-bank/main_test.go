@@ -138,15 +138,16 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startServer starts the server and waits until it answers over TLS.
-func startServer(t *testing.T, data, addr string) *server {
+// startServer starts the server, with extra flags if any, and waits
+// until it answers over TLS.
+func startServer(t *testing.T, data, addr string, extra ...string) *server {
 	t.Helper()
 	bin, err := buildBank()
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &server{log: &bytes.Buffer{}, done: make(chan error, 1)}
-	s.cmd = exec.Command(bin, "serve", "--data", data, "--addr", addr)
+	s.cmd = exec.Command(bin, append([]string{"serve", "--data", data, "--addr", addr}, extra...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
