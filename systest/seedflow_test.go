@@ -17,7 +17,11 @@ import (
 
 // The seed flow of DESIGN section 7, as a shop, a bank and a customer
 // would run it: real processes, HTTPS on loopback, the real pcscd.
-func TestSeedFlow_EndToEnd(t *testing.T) {
+func TestSeedFlow_EndToEnd(t *testing.T) { seedFlow(t) }
+
+// seedFlow runs the seed flow with bankFlags on every lingqian-bank
+// command (--db for the bank on PostgreSQL, bank_pg_test.go).
+func seedFlow(t *testing.T, bankFlags ...string) {
 	d := pcsctest.Start(t)
 	work := t.TempDir()
 	B, D, W := filepath.Join(work, "bank"), filepath.Join(work, "desk"), filepath.Join(work, "wallet.json")
@@ -26,7 +30,7 @@ func TestSeedFlow_EndToEnd(t *testing.T) {
 	ca := filepath.Join(B, "ca.pem")
 
 	// The bank starts on an empty folder.
-	serve := exec.Command(bin(t, "lingqian-bank"), "serve", "--data", B, "--addr", addr)
+	serve := exec.Command(bin(t, "lingqian-bank"), append([]string{"serve", "--data", B, "--addr", addr}, bankFlags...)...)
 	var serveLog bytes.Buffer
 	serve.Stdout, serve.Stderr = &serveLog, &serveLog
 	serve.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -54,8 +58,8 @@ func TestSeedFlow_EndToEnd(t *testing.T) {
 	}
 
 	// A customer has a deposit; a desk enrols; the customer applies for a voucher.
-	step("lingqian-bank", "customer", "add", "--data", B, "--user", "alice", "--password", "s3cret", "--deposit", "100000")
-	code := step("lingqian-bank", "terminal-code", "--data", B, "--merchant", "M001")
+	step("lingqian-bank", append([]string{"customer", "add", "--data", B, "--user", "alice", "--password", "s3cret", "--deposit", "100000"}, bankFlags...)...)
+	code := step("lingqian-bank", append([]string{"terminal-code", "--data", B, "--merchant", "M001"}, bankFlags...)...)
 	step("lingqian", "enroll", "--data", D, "--bank", bank, "--ca", ca, "--code", code)
 	step("lingqian-phone", "apply", "--wallet", W, "--bank", bank, "--ca", ca, "--user", "alice", "--password", "s3cret", "--load", "50000")
 
@@ -90,7 +94,7 @@ func TestSeedFlow_EndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(step("lingqian", "report", "--data", D, "--x", "--format", "json")), &desk); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(step("lingqian-bank", "report", "--data", B, "--format", "json")), &bankRep); err != nil {
+	if err := json.Unmarshal([]byte(step("lingqian-bank", append([]string{"report", "--data", B, "--format", "json"}, bankFlags...)...)), &bankRep); err != nil {
 		t.Fatal(err)
 	}
 	if desk.Posted.Count != 1 || desk.Posted.Amount != 1250 || desk.Posted != bankRep.Posted {

@@ -342,7 +342,7 @@ func serveBankInProcess(b *testing.B, dir string) (string, func(testing.TB) bank
 
 // issueWallets has the bank issue n wallets of load fen each, the phone's
 // way: log in, make the ICC key, POST /v1/vouchers.
-func issueWallets(b *testing.B, bk *realBank, dir string, n int, load int64) []*wallet.Card {
+func issueWallets(b testing.TB, bk *realBank, dir string, n int, load int64) []*wallet.Card {
 	b.Helper()
 	caPEM, err := os.ReadFile(bk.ca())
 	if err != nil {
@@ -379,7 +379,7 @@ func issueWallets(b *testing.B, bk *realBank, dir string, n int, load int64) []*
 
 // chargeAll makes n purchases at the desk in dir, purchasesPerWallet on
 // each wallet in turn, with one checkout per CPU; their sum in fen.
-func chargeAll(b *testing.B, dir string, cards []*wallet.Card, n int) int64 {
+func chargeAll(b testing.TB, dir string, cards []*wallet.Card, n int) int64 {
 	b.Helper()
 	ctx := context.Background()
 	d, err := desk.Open(ctx, dir)

@@ -32,6 +32,7 @@ import (
 // realBank is `lingqian-bank serve` on a folder, as its own process.
 type realBank struct {
 	dir, addr string
+	db        string // --db: the bank's PostgreSQL database; "" for SQLite in dir
 	mu        sync.Mutex
 	cmd       *exec.Cmd
 	runs      int
@@ -41,11 +42,17 @@ type realBank struct {
 // when the test ends.
 func startRealBank(tb testing.TB, dir string) *realBank {
 	tb.Helper()
+	return startRealBankOn(tb, dir, "")
+}
+
+// startRealBankOn is startRealBank with --db db when db is not "".
+func startRealBankOn(tb testing.TB, dir, db string) *realBank {
+	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	b := &realBank{dir: dir, addr: l.Addr().String()}
+	b := &realBank{dir: dir, addr: l.Addr().String(), db: db}
 	l.Close()
 	b.start(tb)
 	tb.Cleanup(func() { b.stop(tb, syscall.SIGTERM) })
@@ -78,7 +85,7 @@ func (b *realBank) launch() error {
 		return err
 	}
 	defer log.Close()
-	cmd := exec.Command(filepath.Join(dir, "lingqian-bank"), "serve", "--data", b.dir, "--addr", b.addr)
+	cmd := exec.Command(filepath.Join(dir, "lingqian-bank"), b.flags("serve", "--data", b.dir, "--addr", b.addr)...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -139,7 +146,7 @@ func (b *realBank) report(tb testing.TB) bankTotals {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out, err := exec.Command(filepath.Join(dir, "lingqian-bank"), "report", "--data", b.dir, "--format", "json").Output()
+	out, err := exec.Command(filepath.Join(dir, "lingqian-bank"), b.flags("report", "--data", b.dir, "--format", "json")...).Output()
 	if err != nil {
 		tb.Fatalf("lingqian-bank report: %v", err)
 	}
@@ -156,7 +163,7 @@ func (b *realBank) report(tb testing.TB) bankTotals {
 func (b *realBank) checkLedger(tb testing.TB, merchant string, posted int64) {
 	tb.Helper()
 	ctx := context.Background()
-	bk, err := bank.Open(b.dir, bank.Options{})
+	bk, err := bank.Open(b.dir, bank.Options{Store: b.store(tb)})
 	if err != nil {
 		tb.Fatal(err)
 	}
