@@ -282,10 +282,13 @@ func applyResults(ctx context.Context, out Outbox, entries []app.Entry, results 
 	changes := make([]app.StateChange, 0, len(entries))
 	wrongMerchant := 0
 	for i, r := range results {
-		if r.Status == StatusRejected && r.Reason == "wrong_merchant" {
+		if (r.Status == StatusRejected || r.Status == StatusDuplicate) && r.Reason == "wrong_merchant" {
 			// The refusal is about the certificate, not the purchase:
 			// the entry stays unsent, to go again once the desk shows
 			// its own certificate, instead of being lost as rejected.
+			// The bank keeps what a certificate sent, so the same entry
+			// sent again under that certificate answers as a duplicate
+			// of the refusal: still not a verdict on the purchase.
 			wrongMerchant++
 			continue
 		}

@@ -481,3 +481,46 @@ func TestForward_AnEntryTheBankFailedOnStaysUnsentForTheNextPass(t *testing.T) {
 		t.Errorf("unsent %v %v, want entry 2", left, err)
 	}
 }
+
+func TestForward_AnEntryRefusedForTheCertificateStaysUnsentWhenTheBankAnswersItAgain(t *testing.T) {
+	// Given a bank that refuses entry 1 as not of the certificate's
+	// merchant, and keeps what the certificate sent
+	bank := synctest.Start(t, synctest.Options{})
+	bank.Decide = func(m desksync.Message) (string, string) { return desksync.BankRejected, "wrong_merchant" }
+	db := openJournal(t)
+	seed(t, db, 1)
+	client := newClient(t, fast(bank, t))
+
+	// When the desk forwards twice, the second time with a new sale in
+	// the batch, so the batch is new and entry 1 answered as a duplicate
+	// of the refusal
+	for pass := 1; pass <= 2; pass++ {
+		if pass == 2 {
+			seed(t, db, 1)
+		}
+		_, err := client.Forward(context.Background(), db, 0, nil)
+
+		// Then each time it says the certificate is the problem, and the
+		// entry stays unsent, to go again under the desk's own certificate
+		if !errors.Is(err, desksync.ErrWrongMerchant) {
+			t.Fatalf("pass %d: error %v, want ErrWrongMerchant", pass, err)
+		}
+		if s, _ := db.State(context.Background(), 1); s.Final() {
+			t.Fatalf("pass %d: the entry is %s, final", pass, s)
+		}
+	}
+	if n := bank.Handled()[seedKey(t, db, 1)]; n != 1 {
+		t.Errorf("handled %d times, want 1 (then answered as a duplicate)", n)
+	}
+}
+
+func seedKey(t *testing.T, db interface {
+	Entry(context.Context, int64) (app.Entry, error)
+}, seq int64) string {
+	t.Helper()
+	e, err := db.Entry(context.Background(), seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.IdempotencyKey
+}
