@@ -34,6 +34,7 @@ type batchTx struct {
 	bySeq    map[messageSeq]*Message
 	voids    map[messageSeq]*Message // the first void of each seq
 	slots    map[ATCSlot]*Message
+	spent    map[ATCSlot][]*Message // every purchase kept on the slot (batchtx_spent.go)
 	wallets  map[WalletKey]*Wallet
 	phones   map[ATCSlot]*PhoneRecord
 	accounts map[string]bool // known to be there, or to be made by flush
@@ -195,6 +196,7 @@ func (t *batchTx) hold(m Message) *Message {
 	if m.Kind == KindVoid {
 		t.indexVoid(held)
 	}
+	t.holdSpent(held)
 	return held
 }
 

@@ -10,7 +10,7 @@ func newBatchTx(tx Tx, terminal string, preps []*prepared) (*batchTx, error) {
 	n := len(preps)
 	t := &batchTx{tx: tx, byID: make(map[int64]*Message, n), byKey: make(map[messageKey]*Message, n),
 		bySeq: make(map[messageSeq]*Message, n), voids: make(map[messageSeq]*Message, n),
-		slots: make(map[ATCSlot]*Message, n), wallets: map[WalletKey]*Wallet{}, phones: make(map[ATCSlot]*PhoneRecord, n),
+		slots: make(map[ATCSlot]*Message, n), spent: make(map[ATCSlot][]*Message, n), wallets: map[WalletKey]*Wallet{}, phones: make(map[ATCSlot]*PhoneRecord, n),
 		accounts: map[string]bool{}, unwritten: make(map[int64]*Message, n), isChanged: map[WalletKey]bool{}}
 	var (
 		keys     []string
@@ -56,7 +56,7 @@ func newBatchTx(tx Tx, terminal string, preps []*prepared) (*batchTx, error) {
 				addAccount(ecashAccount(m.PAN, m.PSN))
 			}
 			if !hasKey(t.slots, s) {
-				t.slots[s], t.phones[s] = nil, nil
+				t.slots[s], t.phones[s], t.spent[s] = nil, nil, nil
 				slots = append(slots, s)
 			}
 			addAccount(settlementAccount(m.MerchantID))
@@ -102,6 +102,9 @@ func (t *batchTx) load(terminal string, keys []string, seqs []int64, wallets []W
 	}
 	for _, m := range holders {
 		t.slots[ATCSlot{m.PAN, m.PSN, m.ATC}] = t.adopt(m)
+	}
+	if err := t.loadSpent(slots); err != nil {
+		return err
 	}
 	ws, err := t.tx.Wallets(wallets)
 	if err != nil {

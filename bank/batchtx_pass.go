@@ -313,6 +313,9 @@ func (t *batchTx) InsertMessages(ms []Message) error {
 		if m.Slot {
 			delete(t.slots, ATCSlot{m.PAN, m.PSN, m.ATC})
 		}
+		if m.Kind == KindPurchase {
+			delete(t.spent, ATCSlot{m.PAN, m.PSN, m.ATC})
+		}
 		if m.Kind == KindVoid {
 			delete(t.voids, messageSeq{m.TerminalID, m.Ref})
 		}
@@ -439,4 +442,35 @@ func (t *batchTx) NewestException(terminalID, kind, messageKey string) (Exceptio
 		return Exception{}, err
 	}
 	return t.tx.NewestException(terminalID, kind, messageKey)
+}
+
+// Good faith without the desk's word (goodfaith.go): asked only of a
+// blocked wallet's purchase, or by a hotlist pull outside any batch.
+
+func (t *batchTx) HotlistServed(terminalID string) (ServedHotlist, error) {
+	if err := t.pass(); err != nil {
+		return ServedHotlist{}, err
+	}
+	return t.tx.HotlistServed(terminalID)
+}
+
+func (t *batchTx) SetHotlistServed(s ServedHotlist) error {
+	if err := t.pass(); err != nil {
+		return err
+	}
+	return t.tx.SetHotlistServed(s)
+}
+
+func (t *batchTx) FirstAnchorSince(terminalID, chain string, epoch int64, since time.Time) (ChainAnchor, error) {
+	if err := t.pass(); err != nil {
+		return ChainAnchor{}, err
+	}
+	return t.tx.FirstAnchorSince(terminalID, chain, epoch, since)
+}
+
+func (t *batchTx) LastAnchorUntil(terminalID, chain string, epoch int64, until time.Time) (ChainAnchor, error) {
+	if err := t.pass(); err != nil {
+		return ChainAnchor{}, err
+	}
+	return t.tx.LastAnchorUntil(terminalID, chain, epoch, until)
 }

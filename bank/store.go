@@ -140,6 +140,18 @@ type Tx interface {
 	// messageKey; ErrNotFound when there is none.
 	NewestException(terminalID, kind, messageKey string) (Exception, error)
 
+	// Good faith without the desk's word (goodfaith.go): every purchase
+	// kept on an ATC, the highest hotlist version the bank served each
+	// desk, and a desk's chain's anchors made since a moment.
+	PurchasesAt(slots []ATCSlot) ([]Message, error)         // every purchase on each slot, any desk, any state
+	HotlistServed(terminalID string) (ServedHotlist, error) // ErrNotFound: never served one
+	SetHotlistServed(s ServedHotlist) error                 // replaces the desk's row
+	// FirstAnchorSince is the anchor of the lowest seq among those of the
+	// chain's epoch made at or after since, LastAnchorUntil of the highest
+	// among those made at or before until; ErrNotFound when there is none.
+	FirstAnchorSince(terminalID, chain string, epoch int64, since time.Time) (ChainAnchor, error)
+	LastAnchorUntil(terminalID, chain string, epoch int64, until time.Time) (ChainAnchor, error)
+
 	// Reports.
 	MerchantDays(f ReportFilter) ([]DayTotals, error)
 	AwaitingDesk(f ReportFilter) ([]PhoneRecord, error)
@@ -391,6 +403,14 @@ type HotlistEntry struct {
 	Reason  string
 	Version int64
 	At      time.Time
+}
+
+// ServedHotlist is the highest hotlist version the bank sent a desk, and
+// when it first sent that version.
+type ServedHotlist struct {
+	TerminalID string
+	Version    int64
+	At         time.Time
 }
 
 // Exception is something clearing could not settle by itself and a

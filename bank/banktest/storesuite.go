@@ -39,7 +39,7 @@ type storeCase struct {
 
 func storeCases() []storeCase {
 	return slices.Concat(transactionCases(), accessCases(), walletCases(), messageCases(), moreMessageCases(),
-		ledgerCases(), exceptionCases(), anchorCases(), guaranteeCases())
+		ledgerCases(), exceptionCases(), anchorCases(), guaranteeCases(), goodFaithCases())
 }
 
 // suiteNow has nanoseconds, which a store must keep: a time read back

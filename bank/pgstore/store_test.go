@@ -137,7 +137,7 @@ func TestPostgreSQL_ProcessesOpeningAtOnceMigrateOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := tables(t, dsn); got != "accounts admin_log bank_schema chain_anchors customers desks enrolment_codes exceptions held_unloads "+
-		"hotlist idempotency loads messages meta phone_records posting_lines postings sessions wallets at 5" {
+		"hotlist hotlist_served idempotency loads messages meta phone_records posting_lines postings sessions wallets at 6" {
 		t.Errorf("schema: %s", got)
 	}
 }
