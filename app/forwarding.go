@@ -21,6 +21,23 @@ type ForwardEvent struct {
 	// audit log is not what it sent before (sync.Forked). Forwarding
 	// waits on a person at the bank; the sales stay on the desk.
 	Forked bool
+	// Unverified, when set, is where the desk's own journal or audit log
+	// stopped verifying (sync.Unverified): the forwarder sends nothing
+	// until a person has looked at it.
+	Unverified *ChainFault
+}
+
+// ChainFault says where the desk's own check of its journal or audit log
+// found them not holding: the forwarder sends nothing while it does, so
+// that no head of a rewritten chain reaches the bank.
+type ChainFault struct {
+	// Chain is ChainJournal or ChainAudit.
+	Chain string
+	// Seq is the journal entry or audit row where it stops holding; 0
+	// for a setting or operator row the audit log does not vouch for.
+	Seq int64
+	// Reason is what was found, in English, for the log and support.
+	Reason string
 }
 
 // Forwarder is the background forwarding the banner can start.
@@ -54,15 +71,41 @@ type Banner struct {
 	// Forked: forwarding stopped because the bank refused this desk's
 	// chains; the banner says so until a pass gets through (Stopped).
 	Forked bool
+	// Unverified: forwarding stopped because this desk's own journal or
+	// audit log does not verify, here; said before Forked, as the desk's
+	// own finding is the more precise.
+	Unverified *ChainFault
 }
 
 // Stopped is what the banner says about forwarding that stopped for a
-// person to look at, or "" while it goes on.
+// person to look at, or "" while it goes on. StoppedText says it whole.
 func (b Banner) Stopped() Message {
-	if b.Forked {
+	switch u := b.Unverified; {
+	case u != nil && u.Chain == ChainJournal:
+		return MsgForwardingUnverifiedJournal
+	case u != nil && u.Seq > 0:
+		return MsgForwardingUnverifiedAudit
+	case u != nil:
+		return MsgForwardingUnverifiedRecords
+	case b.Forked:
 		return MsgForwardingForked
 	}
 	return ""
+}
+
+// StoppedText is the banner's two lines about forwarding that stopped,
+// in lang: why, and what to do; both "" while it goes on.
+func (b Banner) StoppedText(lang string) (why, todo string) {
+	m := b.Stopped()
+	switch {
+	case m == "":
+		return "", ""
+	case b.Unverified != nil && m != MsgForwardingUnverifiedRecords:
+		return m.Textf(lang, b.Unverified.Seq), MsgForwardingUnverifiedHelp.Text(lang)
+	case b.Unverified != nil:
+		return m.Text(lang), MsgForwardingUnverifiedHelp.Text(lang)
+	}
+	return m.Text(lang), MsgForwardingForkedHelp.Text(lang)
 }
 
 // Forwarding keeps the forwarding state for the banner and starts passes.
@@ -88,6 +131,7 @@ func (f *Forwarding) Apply(ev ForwardEvent) {
 	if ev.Done {
 		f.state.Failed = ev.Err != nil
 		f.state.Forked = ev.Forked
+		f.state.Unverified = ev.Unverified
 		if ev.Err != nil && !ev.Reached {
 			f.state.Online = false
 		}

@@ -23,3 +23,12 @@ const (
 	MsgForwardingForked     Message = "forwarding.chain_forked"
 	MsgForwardingForkedHelp Message = "forwarding.chain_forked_help"
 )
+
+// Forwarding stopped by the desk itself: its own journal or audit log
+// does not verify, so it names no chain head to the bank.
+const (
+	MsgForwardingUnverifiedJournal Message = "forwarding.unverified_journal"
+	MsgForwardingUnverifiedAudit   Message = "forwarding.unverified_audit"
+	MsgForwardingUnverifiedRecords Message = "forwarding.unverified_records"
+	MsgForwardingUnverifiedHelp    Message = "forwarding.unverified_help"
+)

@@ -267,7 +267,7 @@ func (db *DB) VerifyAll(ctx context.Context) (Integrity, error) {
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		var err error
 		var last int64
-		out.Journal, last, err = walkChain(ctx, tx)
+		out.Journal, last, _, err = walkChain(ctx, tx, 0, zeroHash)
 		if err != nil {
 			return err
 		}
@@ -279,7 +279,7 @@ func (db *DB) VerifyAll(ctx context.Context) (Integrity, error) {
 		if out.Journal == nil {
 			out.JournalLast = last
 		}
-		if out.Audit, last, err = walkAudit(ctx, tx); err != nil {
+		if out.Audit, last, _, err = walkAudit(ctx, tx, 0, zeroHash); err != nil {
 			return fmt.Errorf("audit log: %w", err)
 		}
 		if out.Audit != nil {
@@ -295,50 +295,51 @@ func (db *DB) VerifyAll(ctx context.Context) (Integrity, error) {
 	return out, nil
 }
 
-// walkChain checks every row against the one before; it returns the last
-// seq, all of whose chain held.
-func walkChain(ctx context.Context, tx *sql.Tx) (*app.ChainBreak, int64, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT "+entryCols+" FROM journal ORDER BY seq")
+// walkChain checks every row after entry after against the one before,
+// the first against prev (the hash of entry after, verified before; the
+// zero hash when after is 0); it returns the last seq, all of whose
+// chain held, and that entry's hash.
+func walkChain(ctx context.Context, tx *sql.Tx, after int64, prev []byte) (*app.ChainBreak, int64, []byte, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT "+entryCols+" FROM journal WHERE seq > ? ORDER BY seq", after)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	defer rows.Close()
 	raw := newRawEntry()
 	h := sha256.New()
 	var buf []byte
-	prev := zeroHash
-	want := int64(1)
+	want := after + 1
 	var e app.Entry
 	for rows.Next() {
 		if err := rows.Scan(raw.dest[:]...); err != nil {
-			return &app.ChainBreak{Seq: want, Reason: "the row cannot be read: " + err.Error()}, 0, nil
+			return &app.ChainBreak{Seq: want, Reason: "the row cannot be read: " + err.Error()}, 0, nil, nil
 		}
 		e = app.Entry{}
 		derr := raw.decodeInto(&e, false)
 		switch {
 		case e.Seq > want: // seq is INTEGER PRIMARY KEY: always readable
-			return &app.ChainBreak{Seq: want, Reason: fmt.Sprintf("entry %d is missing: the next entry is %d", want, e.Seq)}, 0, nil
+			return &app.ChainBreak{Seq: want, Reason: fmt.Sprintf("entry %d is missing: the next entry is %d", want, e.Seq)}, 0, nil, nil
 		case derr != nil:
-			return &app.ChainBreak{Seq: want, Reason: "the row cannot be read: " + derr.Error()}, 0, nil
+			return &app.ChainBreak{Seq: want, Reason: "the row cannot be read: " + derr.Error()}, 0, nil, nil
 		case !bytes.Equal(e.PrevHash, prev):
 			return &app.ChainBreak{Seq: want, Reason: "its previous-hash link does not match the entry before it: " +
-				"an entry was deleted, inserted or moved here"}, 0, nil
+				"an entry was deleted, inserted or moved here"}, 0, nil, nil
 		}
 		var sum []byte
 		sum, buf = chainHash(h, buf, prev, &e)
 		if !bytes.Equal(sum, e.Hash) {
-			return &app.ChainBreak{Seq: want, Reason: "its stored hash is not the hash of its contents: the row was changed"}, 0, nil
+			return &app.ChainBreak{Seq: want, Reason: "its stored hash is not the hash of its contents: the row was changed"}, 0, nil, nil
 		}
 		prev = append(prev[:0:0], e.Hash...) // e.Hash is the row's buffer
 		want++
 	}
 	if err := rows.Err(); err != nil {
 		if damaged(err) {
-			return &app.ChainBreak{Seq: want, Reason: "the file is damaged from here on: " + err.Error()}, 0, nil
+			return &app.ChainBreak{Seq: want, Reason: "the file is damaged from here on: " + err.Error()}, 0, nil, nil
 		}
-		return nil, 0, fmt.Errorf("after entry %d: %w", want-1, err)
+		return nil, 0, nil, fmt.Errorf("after entry %d: %w", want-1, err)
 	}
-	return nil, want - 1, nil
+	return nil, want - 1, prev, nil
 }
 
 // damaged says whether SQLite found the file itself broken: that is a

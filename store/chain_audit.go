@@ -173,57 +173,58 @@ type AuditBreak struct {
 	Reason string
 }
 
-// walkAudit checks every audit row against the one before, in id order,
-// and the end of the log against the highest id SQLite ever gave; it
-// returns the last id, all of whose chain held.
-func walkAudit(ctx context.Context, tx *sql.Tx) (*AuditBreak, int64, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT "+auditCols+" FROM audit ORDER BY id")
+// walkAudit checks every audit row after row after against the one
+// before, in id order, the first against prev (the hash of row after,
+// verified before; the zero hash when after is 0), and the end of the log
+// against the highest id SQLite ever gave; it returns the last id, all of
+// whose chain held, and that row's hash.
+func walkAudit(ctx context.Context, tx *sql.Tx, after int64, prev []byte) (*AuditBreak, int64, []byte, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT "+auditCols+" FROM audit WHERE id > ? ORDER BY id", after)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	defer rows.Close()
 	raw := newRawAudit()
 	h := sha256.New()
 	var buf []byte
-	prev := zeroHash
-	want := int64(1)
+	want := after + 1
 	for rows.Next() {
 		if err := rows.Scan(raw.dest[:]...); err != nil {
-			return &AuditBreak{Row: want, Reason: "the row cannot be read: " + err.Error()}, 0, nil
+			return &AuditBreak{Row: want, Reason: "the row cannot be read: " + err.Error()}, 0, nil, nil
 		}
 		var row auditRow
 		derr := raw.decode(&row)
 		switch {
 		case row.ID > want: // id is INTEGER PRIMARY KEY: always readable
-			return &AuditBreak{Row: want, Reason: fmt.Sprintf("audit row %d is missing: the next row is %d", want, row.ID)}, 0, nil
+			return &AuditBreak{Row: want, Reason: fmt.Sprintf("audit row %d is missing: the next row is %d", want, row.ID)}, 0, nil, nil
 		case derr != nil:
-			return &AuditBreak{Row: want, Reason: "the row cannot be read: " + derr.Error()}, 0, nil
+			return &AuditBreak{Row: want, Reason: "the row cannot be read: " + derr.Error()}, 0, nil, nil
 		case !bytes.Equal(row.PrevHash, prev):
 			return &AuditBreak{Row: want, Reason: "its previous-hash link does not match the row before it: " +
-				"a row was deleted, inserted or moved here"}, 0, nil
+				"a row was deleted, inserted or moved here"}, 0, nil, nil
 		}
 		var sum []byte
 		sum, buf = auditHash(h, buf, prev, &row)
 		if !bytes.Equal(sum, row.Hash) {
-			return &AuditBreak{Row: want, Reason: "its stored hash is not the hash of its contents: the row was changed"}, 0, nil
+			return &AuditBreak{Row: want, Reason: "its stored hash is not the hash of its contents: the row was changed"}, 0, nil, nil
 		}
 		prev = append(prev[:0:0], row.Hash...)
 		want++
 	}
 	if err := rows.Err(); err != nil {
 		if damaged(err) {
-			return &AuditBreak{Row: want, Reason: "the file is damaged from here on: " + err.Error()}, 0, nil
+			return &AuditBreak{Row: want, Reason: "the file is damaged from here on: " + err.Error()}, 0, nil, nil
 		}
-		return nil, 0, fmt.Errorf("after audit row %d: %w", want-1, err)
+		return nil, 0, nil, fmt.Errorf("after audit row %d: %w", want-1, err)
 	}
 	last := want - 1
 	var hi sql.NullInt64
 	err = tx.QueryRowContext(ctx, "SELECT seq FROM sqlite_sequence WHERE name = 'audit'").Scan(&hi)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, 0, fmt.Errorf("read the highest audit id: %w", err)
+		return nil, 0, nil, fmt.Errorf("read the highest audit id: %w", err)
 	}
 	if hi.Int64 > last {
-		return &AuditBreak{Row: last + 1, Reason: fmt.Sprintf("audit rows after %d are missing: the log had reached %d", last, hi.Int64)}, 0, nil
+		return &AuditBreak{Row: last + 1, Reason: fmt.Sprintf("audit rows after %d are missing: the log had reached %d", last, hi.Int64)}, 0, nil, nil
 	}
-	return nil, last, nil
+	return nil, last, prev, nil
 }
