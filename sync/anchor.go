@@ -49,8 +49,10 @@ func Forked(err error) bool { return errors.Is(err, ErrChainForked) }
 // Chains is what anchoring needs of the desk's store; store.DB has it.
 // An Outbox without it sends no chains.
 type Chains interface {
-	// ChainHeads are the ends of the desk's chains, read in one snapshot.
-	ChainHeads(ctx context.Context) ([]app.ChainHead, error)
+	// VerifyChains checks the desk's chains from the links in known,
+	// verified before (from the start when none are), and gives their
+	// heads, read in one snapshot; a fault where they do not hold.
+	VerifyChains(ctx context.Context, known []app.ChainHead) ([]app.ChainHead, *app.ChainFault, error)
 	// ChainHash is the desk's hash now at link seq of a chain;
 	// app.ErrNotFound when it has no such link.
 	ChainHash(ctx context.Context, chain string, seq int64) ([]byte, error)
@@ -121,9 +123,11 @@ type memAnchors struct {
 
 // anchoring is one forwarding pass's side of it: the state it started
 // with and the answers since, the hotlist version, and the heads last
-// read.
+// verified.
 type anchoring struct {
 	chains  Chains // nil: this outbox sends no chains
+	check   *ChainCheck
+	asked   bool // the pass's first check may start again after a fault
 	dir     string
 	mem     *memAnchors
 	hotlist int64
@@ -132,10 +136,15 @@ type anchoring struct {
 	heads   []app.ChainHead
 }
 
-// startAnchoring reads what the desk keeps. A desk waiting on a person
-// after a fork does not reach the bank unless asked to, or after ForkPause.
-func (c *Client) startAnchoring(out Outbox, o ForwardOptions) (*anchoring, error) {
-	a := &anchoring{dir: o.Dir, mem: &c.anchors}
+// startAnchoring reads what the desk keeps and verifies the desk's
+// chains: a desk whose own chains do not hold sends nothing. A desk
+// waiting on a person after a fork does not reach the bank unless asked
+// to, or after ForkPause.
+func (c *Client) startAnchoring(ctx context.Context, out Outbox, o ForwardOptions) (*anchoring, error) {
+	a := &anchoring{dir: o.Dir, mem: &c.anchors, check: o.Check, asked: o.Asked}
+	if a.check == nil {
+		a.check = &ChainCheck{}
+	}
 	a.chains, _ = out.(Chains)
 	if o.Dir != "" {
 		var err error
@@ -153,6 +162,12 @@ func (c *Client) startAnchoring(out Outbox, o ForwardOptions) (*anchoring, error
 		a.state.Anchors = cloneAnchors(a.mem.s.Anchors)
 		a.mem.mu.Unlock()
 	}
+	if a.chains != nil {
+		var err error
+		if a.heads, err = a.verified(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if f := a.state.Forked; f != nil && !o.Asked && time.Since(f.At) < ForkPause {
 		return nil, fmt.Errorf("sync: %w (the bank said on %s: %s)", ErrChainForked, f.At.Local().Format(time.DateTime), f.Message)
 	}
@@ -167,8 +182,15 @@ func cloneAnchors(m map[string]int64) map[string]int64 {
 	return out
 }
 
+// verified are the heads of the desk's chains, verified (ChainCheck).
+func (a *anchoring) verified(ctx context.Context) ([]app.ChainHead, error) {
+	asked := a.asked
+	a.asked = false
+	return a.check.heads(ctx, a.chains, asked)
+}
+
 // body is p's body with the hotlist version and the chains: the heads as
-// last read, read again when p holds an entry past them. It also gives
+// last verified, verified again when p holds an entry past them. It also gives
 // the anchors it named, for bodyAt: the goroutine that sends p must not
 // read the state the answers change.
 func (a *anchoring) body(ctx context.Context, p *pending) ([]byte, map[string]int64, error) {
@@ -182,13 +204,13 @@ func (a *anchoring) body(ctx context.Context, p *pending) ([]byte, map[string]in
 		last = max(last, e.Seq)
 	}
 	if a.heads == nil || headOf(a.heads, app.ChainJournal) < last {
-		heads, err := a.chains.ChainHeads(ctx)
+		heads, err := a.verified(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("sync: reading the chain heads: %w", err)
+			return nil, nil, err
 		}
 		a.heads = heads
 	}
-	chains, err := chainsAt(ctx, a.chains, a.heads, func(name string) int64 { return named[name] })
+	chains, err := a.chainsAt(ctx, a.heads, func(name string) int64 { return named[name] })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -197,11 +219,13 @@ func (a *anchoring) body(ctx context.Context, p *pending) ([]byte, map[string]in
 }
 
 // bodyAt is the body again for the anchors the bank asked for, the
-// others as named, with the heads read afresh.
+// others as named, with the heads verified afresh. It runs on the
+// goroutine that sends p: it changes nothing of a but what the check
+// guards.
 func (a *anchoring) bodyAt(ctx context.Context, p *pending, named map[string]int64, wanted []Anchor) ([]byte, error) {
-	heads, err := a.chains.ChainHeads(ctx)
+	heads, err := a.check.heads(ctx, a.chains, false)
 	if err != nil {
-		return nil, fmt.Errorf("sync: reading the chain heads: %w", err)
+		return nil, err
 	}
 	want := map[string]int64{}
 	for _, w := range wanted {
@@ -213,7 +237,7 @@ func (a *anchoring) bodyAt(ctx context.Context, p *pending, named map[string]int
 		}
 		return named[name]
 	}
-	chains, err := chainsAt(ctx, a.chains, heads, anchorOf)
+	chains, err := a.chainsAt(ctx, heads, anchorOf)
 	if err != nil {
 		return nil, err
 	}
@@ -229,17 +253,22 @@ func headOf(heads []app.ChainHead, name string) int64 {
 	return 0
 }
 
-// chainsAt names each head with the desk's hash now at its anchor. A
-// link the desk no longer has is named with no hash: the bank decides.
-func chainsAt(ctx context.Context, ch Chains, heads []app.ChainHead, anchorOf func(string) int64) ([]ChainHead, error) {
+// chainsAt names each verified head with the desk's hash at its anchor:
+// the verified hash when the anchor is a link the check keeps (it is
+// usually the head of an earlier pass), else the hash now stored there,
+// below the links verified. A link the desk no longer has is named with
+// no hash: the bank decides.
+func (a *anchoring) chainsAt(ctx context.Context, heads []app.ChainHead, anchorOf func(string) int64) ([]ChainHead, error) {
 	out := make([]ChainHead, 0, len(heads))
 	for _, h := range heads {
 		c := ChainHead{Name: h.Name, Seq: h.Seq, AnchorSeq: anchorOf(h.Name)}
 		if h.Seq > 0 {
 			c.Hash = hex.EncodeToString(h.Hash)
 		}
-		if c.AnchorSeq > 0 {
-			sum, err := ch.ChainHash(ctx, h.Name, c.AnchorSeq)
+		if sum, ok := a.check.hashAt(h.Name, c.AnchorSeq); ok {
+			c.AnchorHash = hex.EncodeToString(sum)
+		} else if c.AnchorSeq > 0 {
+			sum, err := a.chains.ChainHash(ctx, h.Name, c.AnchorSeq)
 			switch {
 			case errors.Is(err, app.ErrNotFound):
 			case err != nil:

@@ -69,8 +69,12 @@ type ForwardOptions struct {
 	Dir string
 	// Asked says a person asked for this pass (Forward now, `lingqian
 	// sync`): after the bank refused the desk's chains, only such a pass,
-	// or one ForkPause after the refusal, reaches the bank.
+	// or one ForkPause after the refusal, reaches the bank; after the
+	// desk's own chains did not verify, only such a pass checks them again.
 	Asked bool
+	// Check is what the desk verified of its chains before, kept by its
+	// forwarder from pass to pass; nil checks them from the start.
+	Check *ChainCheck
 }
 
 // Forward is ForwardWith without a folder, as a pass a person asked for.
@@ -82,7 +86,9 @@ func (c *Client) Forward(ctx context.Context, out Outbox, batchSize int, onBatch
 // most o.BatchSize, up to inFlight of them on the wire at once. An entry
 // goes captured → sent (its batch is cut and goes on the wire) → the
 // bank's answer (Outcome). Each batch carries the heads of the desk's
-// chains when out has them (Chains, anchor.go) and the hotlist version.
+// chains when out has them (Chains, anchor.go), verified by the desk
+// before anything is sent (anchor_verify.go), and the hotlist version. A
+// desk whose own chains do not verify sends nothing: ErrUnverified.
 //
 // After a batch fails no new one is sent; the answers to those already on
 // the wire are still recorded. The failed batch's entries stay sent, and
@@ -95,7 +101,7 @@ func (c *Client) ForwardWith(ctx context.Context, out Outbox, o ForwardOptions) 
 	if batchSize <= 0 || batchSize > MaxBatch {
 		batchSize = MaxBatch
 	}
-	a, err := c.startAnchoring(out, o)
+	a, err := c.startAnchoring(ctx, out, o)
 	if err != nil {
 		return Progress{}, err
 	}

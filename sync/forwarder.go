@@ -79,6 +79,9 @@ type Forwarder struct {
 	running atomic.Bool
 	// asked: the next pass is one a person asked for (anchor.go).
 	asked atomic.Bool
+	// check is what the passes verified of the desk's chains, so that
+	// each checks only what was appended since (anchor_verify.go).
+	check ChainCheck
 
 	cursor      Cursor
 	cursorRead  bool
@@ -139,7 +142,10 @@ func (f *Forwarder) emit(e Event) {
 
 // Run works until ctx is cancelled, then returns nil. A request in
 // flight is abandoned; its entries stay sent and go again next time with
-// the same keys. It starts with a full pass.
+// the same keys. It starts with a full pass, whose first step checks the
+// desk's chains from the start: seconds on a journal of a million
+// entries, on this goroutine, never the window's; the checkout goes on
+// meanwhile.
 func (f *Forwarder) Run(ctx context.Context) error {
 	if !f.running.CompareAndSwap(false, true) {
 		return errors.New("sync: the forwarder is already running")
@@ -213,7 +219,7 @@ func (f *Forwarder) Pass(ctx context.Context, reconcile, refresh bool) Event {
 	ev := Event{Kind: EventPass}
 	// A pass outside Run is `lingqian sync --once`: someone asked for it.
 	asked := f.asked.Swap(false) || !f.running.Load()
-	p, err := f.client.ForwardWith(ctx, f.journal, ForwardOptions{BatchSize: f.opts.BatchSize, Dir: f.opts.Dir, Asked: asked,
+	p, err := f.client.ForwardWith(ctx, f.journal, ForwardOptions{BatchSize: f.opts.BatchSize, Dir: f.opts.Dir, Asked: asked, Check: &f.check,
 		OnBatch: func(p Progress) { f.emit(Event{Kind: EventBatch, At: time.Now(), Progress: p}) }})
 	ev.Progress, ev.ForwardErr, ev.Delivered = p, err, err == nil
 	// A bank found down has been retried enough for one pass, and one that

@@ -94,9 +94,9 @@ func (b *banner) show(s app.Banner) {
 		b.pending.SetText(d.tf(app.MsgPending, s.Pending.Count, app.FormatMoney(s.Pending.Amount), age(s.Oldest, d.lang)))
 	}
 	b.limits.SetText(d.tf(app.MsgLimitsLeft, app.FormatMoney(s.LeftAmount), s.LeftCount, age(s.LeftAge, d.lang)))
-	if why := s.Stopped(); why != "" {
-		b.stopped.SetText("⚠ " + d.t(why))
-		b.stoppedHelp.SetText(d.t(app.MsgForwardingForkedHelp))
+	if why, todo := s.StoppedText(d.lang); why != "" {
+		b.stopped.SetText("⚠ " + why)
+		b.stoppedHelp.SetText(todo)
 		b.stopped.Show()
 		b.stoppedHelp.Show()
 	} else {

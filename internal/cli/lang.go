@@ -281,6 +281,13 @@ func known(err error) bool { return explain(err, app.English) != app.MsgCLIFaile
 func bankSentence(err error, bankURL, lang string) string {
 	var api *desksync.APIError
 	var unknownCA x509.UnknownAuthorityError
+	if fault, ok := desksync.Unverified(err); ok { // the banner's two lines
+		why, todo := app.Banner{Unverified: &fault}.StoppedText(lang)
+		if lang == app.SimplifiedChinese {
+			return why + "。" + todo
+		}
+		return why + ". " + todo
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return app.MsgCLIInterrupted.Text(lang)

@@ -166,6 +166,9 @@ func forwardEvent(ev desksync.Event) app.ForwardEvent {
 	posted := p.ByState[app.StatePosted].Count + p.ByState[app.StateDuplicate].Count
 	out := app.ForwardEvent{At: ev.At, Done: ev.Kind == desksync.EventPass, Sent: p.Sent, Posted: posted, Rejected: p.Rejected, Err: ev.Err()}
 	out.Forked = desksync.Forked(ev.ForwardErr)
+	if fault, ok := desksync.Unverified(ev.ForwardErr); ok {
+		out.Unverified = &fault
+	}
 	out.Reached = ev.Kind == desksync.EventBatch || ev.Report != nil || (ev.ForwardErr == nil || !desksync.Unavailable(ev.ForwardErr)) && ev.ReconcileErr == nil
 	return out
 }
