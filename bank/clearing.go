@@ -270,10 +270,11 @@ func (b *Bank) clear(tx Tx, bs *batchState, p *prepared) (Result, error) {
 // clearPurchase decides a purchase whose cryptograms verified. A genuine
 // cryptogram is paid to its merchant unless the desk took it knowing the
 // wallet was blocked (guarantee.go): from the wallet's e-cash, and what
-// that no longer covers from the bank's loss account. A replay is
-// rejected; a copy of the wallet (a second cryptogram on a spent ATC, the
-// phone's record of another, spending past what was loaded) is paid the
-// same and flags the wallet cloned.
+// that no longer covers from the bank's loss account. A replay — a
+// cryptogram any kept message spent already, the slot's holder or a
+// copy's (goodfaith.go) — is rejected; a copy of the wallet (a second
+// cryptogram on a spent ATC, the phone's record of another, spending
+// past what was loaded) is paid the same and flags the wallet cloned.
 func (b *Bank) clearPurchase(tx Tx, bs *batchState, p *prepared, m *Message) error {
 	w, err := tx.Wallet(m.PAN, m.PSN)
 	if err != nil {
@@ -283,11 +284,15 @@ func (b *Bank) clearPurchase(tx Tx, bs *batchState, p *prepared, m *Message) err
 	// it does not; counterfeit: it is the second cryptogram on its ATC.
 	var clone string
 	counterfeit := false
+	if spent, err := replayOf(tx, m); err != nil {
+		return err
+	} else if spent != nil {
+		m.State, m.Reason = StateRejected, ReasonReplayed
+		p.detail = fmt.Sprintf("message %s of %s spent this cryptogram already", spent.Key, spent.TerminalID)
+		return nil
+	}
 	holder, err := tx.SlotHolder(m.PAN, m.PSN, m.ATC)
 	switch {
-	case err == nil && bytes.Equal(holder.AC, m.AC):
-		m.State, m.Reason = StateRejected, ReasonReplayed
-		return nil
 	case err == nil:
 		counterfeit = true
 		clone = fmt.Sprintf("two cryptograms for ATC %d: message %s of %s holds it", m.ATC, holder.Key, holder.TerminalID)
@@ -309,11 +314,12 @@ func (b *Bank) clearPurchase(tx Tx, bs *batchState, p *prepared, m *Message) err
 		}
 	}
 	if w.Status != WalletActive {
-		fair, err := inGoodFaith(tx, bs, &w, m)
+		fair, why, err := inGoodFaith(tx, bs, &w, m)
 		if err != nil {
 			return err
 		}
 		if !fair {
+			p.detail = why
 			m.State, m.Reason = StateRejected, ReasonHotlisted
 			return b.flagClone(tx, &w, m, clone)
 		}

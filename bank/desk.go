@@ -34,18 +34,31 @@ type HotlistResponse struct {
 	PANs    []string `json:"pans"`
 }
 
-func (b *Bank) handleHotlist(w http.ResponseWriter, r *http.Request, _ caller) error {
+// handleHotlist answers the hotlist, and records first that this desk was
+// sent its version (goodfaith.go): a batch of the desk claiming an older
+// one is judged with this one.
+func (b *Bank) handleHotlist(w http.ResponseWriter, r *http.Request, c caller) error {
 	resp := HotlistResponse{PANs: []string{}}
+	var served ServedHotlist
 	err := b.store.Read(r.Context(), func(tx Tx) error {
 		v, entries, err := tx.Hotlist()
+		if err != nil {
+			return err
+		}
 		resp.Version = v
 		for _, e := range entries {
 			resp.PANs = append(resp.PANs, e.PAN)
 		}
+		served, err = servedHotlist(tx, c.desk.TerminalID)
 		return err
 	})
 	if err != nil {
 		return internal(err)
+	}
+	if resp.Version > served.Version {
+		if err := b.noteHotlistServed(r.Context(), c.desk.TerminalID, resp.Version); err != nil {
+			return internal(err)
+		}
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
@@ -68,6 +81,8 @@ func (b *Bank) handleBatch(w http.ResponseWriter, r *http.Request, c caller) err
 		return badRequest(`"messages" is missing`)
 	case len(req.Messages) > MaxBatch:
 		return badRequest("a batch holds at most %d messages, this one %d", MaxBatch, len(req.Messages))
+	case req.HotlistVersion < 0:
+		return badRequest("hotlist_version must be 0 or more")
 	}
 	claims, err := parseChains(req.Chains)
 	if err != nil {

@@ -15,7 +15,10 @@ import (
 //
 //   - in good faith: its signed transaction date (9A) is on or before the
 //     day the wallet was blocked, or the desk's hotlist (the version it
-//     sent with the batch) is older than the entry that blocks the PAN;
+//     sent with the batch, and at least the highest the bank sent it) is
+//     older than the entry that blocks the PAN;
+//   - unless its journal took it after the desk was online holding the
+//     entry (goodfaith.go): the date is the desk's clock, signed as given;
 //   - otherwise the desk held the entry and took the purchase anyway:
 //     rejected hotlisted, the merchant's loss.
 //
@@ -41,23 +44,43 @@ var latestZone = time.FixedZone("UTC+14", 14*60*60)
 func blockDay(at time.Time) string { return at.In(latestZone).Format(time.DateOnly) }
 
 // inGoodFaith says whether the desk took a purchase of a blocked wallet
-// without being able to know: its hotlist predates the PAN's entry, or the
-// cryptogram's signed date is on or before the day of the block. The date
-// counts only when the wallet signs one (9A in its CDOL1): a desk's own
-// date is its word, not the card's.
-func inGoodFaith(tx Tx, bs *batchState, w *Wallet, m *Message) (bool, error) {
+// without being able to know, and when not, why: its journal took it after
+// the desk was online holding the entry (takenKnowing) — never in good
+// faith — or else its hotlist predates the PAN's entry, or the
+// cryptogram's signed date is on or before the day of the block. The
+// hotlist is the newer of the one the batch names and the one the bank
+// sent the desk. The date counts only when the wallet signs one (9A in
+// its CDOL1): a desk's own txn_date is its word, not the card's — and
+// the 9A date is the desk's clock, which is why the anchors bound it.
+func inGoodFaith(tx Tx, bs *batchState, w *Wallet, m *Message) (bool, string, error) {
 	e, err := tx.HotlistEntry(m.PAN)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return true, nil // blocked without an entry desks could pull
+		return true, "", nil // blocked without an entry desks could pull
 	case err != nil:
-		return false, err
+		return false, "", err
 	}
-	if bs.hotlistVersion < e.Version {
-		return true, nil
+	served, err := servedHotlist(tx, bs.desk.TerminalID)
+	if err != nil {
+		return false, "", err
+	}
+	if why, err := takenKnowing(tx, bs.desk.TerminalID, m.Seq, e, served); err != nil || why != "" {
+		return false, why, err
+	}
+	held := max(bs.hotlistVersion, served.Version)
+	if held < e.Version {
+		return true, "", nil
 	}
 	date, ok := signedDate(w, m)
-	return ok && date <= blockDay(e.At), nil
+	if ok && date <= blockDay(e.At) {
+		return true, "", nil
+	}
+	signed := "the cryptogram signs no date"
+	if ok {
+		signed = "the cryptogram is signed " + date + ", after " + blockDay(e.At)
+	}
+	return false, fmt.Sprintf("the desk held hotlist version %d (it named %d), the PAN's entry is version %d, and %s",
+		held, bs.hotlistVersion, e.Version, signed), nil
 }
 
 // signedDate is the transaction date inside the cryptogram's CDOL1 data.
@@ -73,24 +96,51 @@ func signedDate(w *Wallet, m *Message) (string, bool) {
 // past what was ever loaded — only a copy of the wallet can — rather than
 // what was unloaded to the deposit since (the customer was paid twice,
 // and is asked for it back). It answers why, or "".
+//
+// What is left of what was loaded is the loads less what merchants were
+// paid for the wallet's purchases, from its e-cash or from the loss
+// account alike: the wallet's e-cash and its unloads, less what the loss
+// account already paid for it. Judging each purchase against the e-cash
+// and unloads alone would blame the customer for every copy's purchase
+// that fits under the unload, one at a time.
 func beyondLoaded(tx Tx, w *Wallet, m *Message) (string, error) {
 	loads, err := tx.Loads(w.PAN, w.PSN)
 	if err != nil {
 		return "", err
 	}
-	left := w.KnownBalance
+	var loaded, paid int64
 	for _, l := range loads {
-		// A return (ATC set) gave back a load the phone never had.
-		if l.Kind == LoadUnload && l.ATC == 0 {
-			if left, err = addChecked(left, l.Amount); err != nil {
+		switch {
+		case l.Kind == LoadVoucher, l.Kind == LoadOnline:
+			loaded, err = addChecked(loaded, l.Amount)
+		case l.Kind == LoadUnload && l.ATC != 0:
+			// A return gave back a load the phone never had.
+			loaded, err = addChecked(loaded, -l.Amount)
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	kept, err := tx.WalletMessages(w.PAN, w.PSN)
+	if err != nil {
+		return "", err
+	}
+	for _, k := range kept {
+		if k.Kind == KindPurchase && k.State == StatePosted {
+			if paid, err = addChecked(paid, k.Amount); err != nil {
 				return "", err
 			}
 		}
 	}
+	left, err := addChecked(loaded, -paid)
+	if err != nil {
+		return "", err
+	}
 	if left >= m.Amount {
 		return "", nil
 	}
-	return fmt.Sprintf("spends %s with %s left of what was loaded", formatFen(m.Amount), formatFen(left)), nil
+	return fmt.Sprintf("spends %s with %s left of the %s ever loaded: merchants were paid %s for it already",
+		formatFen(m.Amount), formatFen(max(left, 0)), formatFen(loaded), formatFen(paid)), nil
 }
 
 // payMerchant posts a purchase to its merchant: fromEcash from the
