@@ -5,12 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
 	"strconv"
-	"time"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -48,63 +46,35 @@ var zeroHash = make([]byte, sha256.Size)
 
 // canonical appends e's canonical encoding (see above) to buf.
 func canonical(buf []byte, e *app.Entry) []byte {
-	i64 := func(v int64) { buf = binary.BigEndian.AppendUint64(buf, uint64(v)) }
-	str := func(s string) {
-		buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
-		buf = append(buf, s...)
+	c := canon(append(buf, chainTag...))
+	c.i64(e.Seq)
+	c.str(string(e.Kind))
+	c.time(e.At)
+	c.str(e.IdempotencyKey)
+	c.str(e.Operator)
+	c.str(e.TerminalID)
+	c.str(e.MerchantID)
+	c.i64(e.Ref)
+	c.str(e.Note)
+	c.i64(int64(e.Amount))
+	c.str(e.Currency)
+	c.time(e.TxnDate)
+	c.u8(e.TxnType)
+	c.bytes(e.AID)
+	c.str(e.PAN)
+	c.str(e.PSN)
+	c.u16(e.ATC)
+	c.u8(e.CID)
+	for _, b := range [][]byte{e.AC, e.IAD, e.TVR, e.UN, e.PDOLData, e.CDOL1Data, e.GenACResponse} {
+		c.bytes(b)
 	}
-	byt := func(b []byte) {
-		buf = binary.BigEndian.AppendUint32(buf, uint32(len(b)))
-		buf = append(buf, b...)
-	}
-	tim := func(t time.Time) {
-		if t.IsZero() {
-			buf = append(buf, 0)
-			return
-		}
-		buf = append(buf, 1)
-		i64(t.UnixNano())
-	}
-	buf = append(buf, chainTag...)
-	i64(e.Seq)
-	str(string(e.Kind))
-	tim(e.At)
-	str(e.IdempotencyKey)
-	str(e.Operator)
-	str(e.TerminalID)
-	str(e.MerchantID)
-	i64(e.Ref)
-	str(e.Note)
-	i64(int64(e.Amount))
-	str(e.Currency)
-	tim(e.TxnDate)
-	buf = append(buf, e.TxnType)
-	byt(e.AID)
-	str(e.PAN)
-	str(e.PSN)
-	buf = binary.BigEndian.AppendUint16(buf, e.ATC)
-	buf = append(buf, e.CID)
-	byt(e.AC)
-	byt(e.IAD)
-	byt(e.TVR)
-	byt(e.UN)
-	byt(e.PDOLData)
-	byt(e.CDOL1Data)
-	byt(e.GenACResponse)
-	return buf
+	return c
 }
 
 // chainHash is SHA-256(prev ‖ canonical(e)). h and buf are reused
 // across calls when not nil, so that Verify does not allocate per row.
 func chainHash(h hash.Hash, buf []byte, prev []byte, e *app.Entry) ([]byte, []byte) {
-	if h == nil {
-		h = sha256.New()
-	}
-	h.Reset()
-	h.Write(prev)
-	buf = canonical(buf[:0], e)
-	h.Write(buf)
-	return h.Sum(nil), buf
+	return linkHash(h, buf, prev, e, canonical)
 }
 
 // entryCols are the journal's columns in the order rawEntry decodes them.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
@@ -44,35 +43,22 @@ type auditRow struct {
 
 // auditCanonical appends r's canonical encoding to buf.
 func auditCanonical(buf []byte, r *auditRow) []byte {
-	i64 := func(v int64) { buf = binary.BigEndian.AppendUint64(buf, uint64(v)) }
-	str := func(s string) {
-		buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
-		buf = append(buf, s...)
-	}
-	buf = append(buf, auditTag...)
-	i64(r.ID)
-	i64(r.At)
-	str(r.Operator)
-	str(r.Action)
-	i64(r.Ref)
-	str(r.Detail)
-	str(r.Subject)
-	buf = binary.BigEndian.AppendUint32(buf, uint32(len(r.Digest)))
-	buf = append(buf, r.Digest...)
-	return buf
+	c := canon(append(buf, auditTag...))
+	c.i64(r.ID)
+	c.i64(r.At)
+	c.str(r.Operator)
+	c.str(r.Action)
+	c.i64(r.Ref)
+	c.str(r.Detail)
+	c.str(r.Subject)
+	c.bytes(r.Digest)
+	return c
 }
 
 // auditHash is SHA-256(prev ‖ auditCanonical(r)); h and buf are reused
 // when not nil.
 func auditHash(h hash.Hash, buf []byte, prev []byte, r *auditRow) ([]byte, []byte) {
-	if h == nil {
-		h = sha256.New()
-	}
-	h.Reset()
-	h.Write(prev)
-	buf = auditCanonical(buf[:0], r)
-	h.Write(buf)
-	return h.Sum(nil), buf
+	return linkHash(h, buf, prev, r, auditCanonical)
 }
 
 // appendAudit inserts r at the end of the chain in the caller's
