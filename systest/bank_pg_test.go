@@ -98,15 +98,18 @@ const pgWalletLoad = purchasesPerWallet * 200
 
 // pointAt makes b the desk's bank: the processes share one CA, so the
 // desk's pinned CA and certificate serve with either.
-func (d *pgDesk) pointAt(t *testing.T, b *realBank) {
-	t.Helper()
-	dk, err := desk.Open(context.Background(), d.dir)
+func (d *pgDesk) pointAt(t *testing.T, b *realBank) { pointDeskAt(t, d.dir, "https://"+b.addr) }
+
+// pointDeskAt sets the bank URL of the desk in dir.
+func pointDeskAt(tb testing.TB, dir, url string) {
+	tb.Helper()
+	dk, err := desk.Open(context.Background(), dir)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer dk.Close()
-	if err := dk.DB.SetSetting(context.Background(), desk.SettingBankURL, "https://"+b.addr, "test"); err != nil {
-		t.Fatal(err)
+	if err := dk.DB.SetSetting(context.Background(), desk.SettingBankURL, url, "test"); err != nil {
+		tb.Fatal(err)
 	}
 }
 

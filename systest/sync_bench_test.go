@@ -212,7 +212,7 @@ func forwardFixtureOf(b *testing.B, n int) *forwardFixture {
 		if err := os.RemoveAll(dir); err != nil {
 			b.Fatal(err)
 		}
-		fx = buildForwardFixture(b, dir, n)
+		fx = buildForwardFixture(b, dir, n, "")
 		if kept != "" {
 			if err := os.WriteFile(filepath.Join(dir, "amount"), []byte(strconv.FormatInt(fx.amount, 10)), 0o600); err != nil {
 				b.Fatal(err)
@@ -256,17 +256,19 @@ func removeStaleFixtures() {
 // wallets (an RSA key each) the issuing.
 const purchasesPerWallet = 100
 
-func buildForwardFixture(b *testing.B, dir string, n int) *forwardFixture {
+// buildForwardFixture builds the fixture in dir, the bank's database in
+// db (PostgreSQL, bank_pg_bench_test.go) or, for "", in its folder.
+func buildForwardFixture(b *testing.B, dir string, n int, db string) *forwardFixture {
 	b.Helper()
 	start := time.Now()
 	scratch := scratchDir(b)
 	fx := &forwardFixture{dir: dir, n: n}
-	bk := startRealBank(b, filepath.Join(dir, "bank"))
+	bk := startRealBankOn(b, filepath.Join(dir, "bank"), db)
 	wallets := (n + purchasesPerWallet - 1) / purchasesPerWallet
 	load := int64(purchasesPerWallet * 200)
-	mustBinary(b, "lingqian-bank", "customer", "add", "--data", bk.dir, "--user", "bench", "--password", "s3cret",
-		"--deposit", strconv.FormatInt(int64(wallets)*load, 10))
-	code := strings.TrimSpace(mustBinary(b, "lingqian-bank", "terminal-code", "--data", bk.dir, "--merchant", "M001"))
+	mustBinary(b, "lingqian-bank", bk.flags("customer", "add", "--data", bk.dir, "--user", "bench", "--password", "s3cret",
+		"--deposit", strconv.FormatInt(int64(wallets)*load, 10))...)
+	code := strings.TrimSpace(mustBinary(b, "lingqian-bank", bk.flags("terminal-code", "--data", bk.dir, "--merchant", "M001")...))
 	built := filepath.Join(scratch, "desk")
 	mustBinary(b, "lingqian", "enroll", "--data", built, "--bank", "https://"+bk.addr, "--ca", bk.ca(), "--code", code)
 	cards := issueWallets(b, bk, filepath.Join(scratch, "wallets"), wallets, load)

@@ -29,7 +29,7 @@ type process struct {
 // bankProcess starts a bank process on the database at dsn with the keys
 // in dir, as lingqian-bank serve does: several on one dsn and dir are
 // several processes of one bank.
-func bankProcess(t *testing.T, dsn, dir string) *process {
+func bankProcess(t testing.TB, dsn, dir string) *process {
 	t.Helper()
 	iss, err := sharedIssuer()
 	if err != nil {
@@ -56,7 +56,7 @@ func bankProcess(t *testing.T, dsn, dir string) *process {
 	return &process{b: b, store: st, base: srv.URL, ca: pki.CAPEM}
 }
 
-func (p *process) desk(t *testing.T, merchant string) *banktest.Desk {
+func (p *process) desk(t testing.TB, merchant string) *banktest.Desk {
 	t.Helper()
 	code, err := p.b.NewTerminalCode(ctx, merchant, false)
 	if err != nil {

@@ -26,7 +26,7 @@ import (
 // as two lingqian-bank serve would be; they share only the database and
 // the key folder.
 
-func twoProcesses(t *testing.T) (a, b *process) {
+func twoProcesses(t testing.TB) (a, b *process) {
 	t.Helper()
 	dsn, keys := pgtest.NewDB(t, cluster), t.TempDir()
 	a = bankProcess(t, dsn, keys)

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +32,12 @@ import (
 type Store struct {
 	pool    *pgxpool.Pool
 	retries atomic.Int64
+	// writer lets one of this process's writes run at a time, as on
+	// SQLite: two of one process nearly always touch the same rows (a
+	// desk's two batches on the wire, the merchant's settlement account),
+	// and run side by side one would be thrown away and run again. Only
+	// writes of different processes meet in the database.
+	writer sync.Mutex
 }
 
 var _ bank.Store = (*Store)(nil)
@@ -84,9 +91,12 @@ const maxAttempts = 30
 // failure or a deadlock: fn must change nothing outside the transaction
 // that a second run would not set again. The bank's writes are such (see
 // docs/decisions.md). As on SQLite, the request's cancellation does not
-// abandon a write that began.
+// abandon a write that began, and this process's writes run one at a
+// time (Store.writer): fn must not call Write.
 func (s *Store) Write(ctx context.Context, fn func(bank.Tx) error) error {
 	ctx = context.WithoutCancel(ctx)
+	s.writer.Lock()
+	defer s.writer.Unlock()
 	for attempt := 1; ; attempt++ {
 		err := s.attempt(ctx, fn)
 		if err == nil || !retryable(err) {

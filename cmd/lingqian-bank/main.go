@@ -199,6 +199,12 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if st, ok := b.Store().(interface{ Retries() int64 }); ok {
+		// On PostgreSQL: how often writes met another process's, the
+		// cost of running several (docs/BENCHMARKS.md).
+		log.Info("stopped", "write_retries", st.Retries())
+		return nil
+	}
 	log.Info("stopped")
 	return nil
 }
