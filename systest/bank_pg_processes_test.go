@@ -20,7 +20,7 @@ import (
 // one: the real desk program forwards to both at once, to each after the
 // other, and to the second when the first is SIGKILLed mid batch; every
 // purchase is posted once and the books balance.
-func TestPostgreSQL_TwoBankProcesses_EveryPurchasePostedOnce(t *testing.T) {
+func TestTwoBankProcessesOnPostgres_EveryPurchasePostedOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two banks, two desks and a few thousand purchases")
 	}
@@ -127,7 +127,7 @@ func waitPostedBeyond(t *testing.T, b *realBank, merchant string, before app.Tot
 	return 0
 }
 
-func TestPostgreSQL_TwoBankProcesses_KeysAndCodesHoldAcrossThem(t *testing.T) {
+func TestTwoBankProcessesOnPostgres_KeysAndCodesHoldAcrossThem(t *testing.T) {
 	// Given two bank processes on one database, and a customer
 	a, b := twoBanks(t)
 	work := t.TempDir()

@@ -44,7 +44,7 @@ func (b *realBank) store(tb testing.TB) bank.Store {
 	return st
 }
 
-func TestSeedFlow_PostgreSQL(t *testing.T) {
+func TestSeedFlow_OnPostgres(t *testing.T) {
 	seedFlow(t, "--db", pgtest.Start(t))
 }
 
