@@ -33,8 +33,7 @@ func TestBanner_ForwardingStoppedByTheBankSaysWhyAndWhatToDo(t *testing.T) {
 
 			// Then the banner says forwarding stopped, why, and what to do,
 			// and still shows the sale pending
-			eventually(t, "stopped", func() bool {
-				txt := s.desk.banner.Text()
+			bannerEventually(t, s, "stopped", func(txt string) bool {
 				return strings.Contains(txt, tc.why) && strings.Contains(txt, tc.todo) && strings.Contains(txt, "12.50")
 			})
 			if dir := os.Getenv("LINGQIAN_UI_SHOTS"); dir != "" {
@@ -44,9 +43,23 @@ func TestBanner_ForwardingStoppedByTheBankSaysWhyAndWhatToDo(t *testing.T) {
 			// When a later pass gets through, then the warning goes
 			s.desk.svc.Forwarding.Apply(app.ForwardEvent{At: time.Now(), Done: true, Reached: true})
 			do(s.desk.RefreshBanner)
-			eventually(t, "cleared", func() bool { return !strings.Contains(s.desk.banner.Text(), tc.why) })
+			bannerEventually(t, s, "cleared", func(txt string) bool { return !strings.Contains(txt, tc.why) })
 		})
 	}
+}
+
+// bannerEventually waits until the banner's text is as ok says, asking
+// for a fresh read each time: a read begun before an event may be shown
+// after the one begun after it, and the desk's next refresh mends that.
+func bannerEventually(t *testing.T, s *shop, what string, ok func(string) bool) {
+	t.Helper()
+	eventually(t, what, func() bool { // under do already
+		if ok(s.desk.banner.Text()) {
+			return true
+		}
+		s.desk.RefreshBanner()
+		return false
+	})
 }
 
 // saveShot writes the window as the test driver draws it, for a person to

@@ -31,8 +31,7 @@ func TestBanner_ForwardingStoppedByTheDesksOwnCheckSaysWhereAndWhatToDo(t *testi
 
 			// Then the banner says forwarding stopped, where, and what to
 			// do, and still shows the sale pending
-			eventually(t, "stopped", func() bool {
-				txt := s.desk.banner.Text()
+			bannerEventually(t, s, "stopped", func(txt string) bool {
 				return strings.Contains(txt, tc.why) && strings.Contains(txt, tc.todo) && strings.Contains(txt, "12.50")
 			})
 			if dir := os.Getenv("LINGQIAN_UI_SHOTS"); dir != "" {
@@ -41,7 +40,7 @@ func TestBanner_ForwardingStoppedByTheDesksOwnCheckSaysWhereAndWhatToDo(t *testi
 
 			// And the checkout still takes a sale offline
 			s.sale("3.00", w, device.Leave{})
-			eventually(t, "second sale pending", func() bool { return strings.Contains(s.desk.banner.Text(), "15.50") })
+			bannerEventually(t, s, "second sale pending", func(txt string) bool { return strings.Contains(txt, "15.50") })
 		})
 	}
 }
