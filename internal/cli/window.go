@@ -95,6 +95,7 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 		window.SetTheme(*theme)
 	}
 
+	markReady(window, logger.Printf)
 	link.start(window)
 	watch := device.NewPCSC()
 	defer watch.Close()
