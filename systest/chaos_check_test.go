@@ -144,8 +144,13 @@ func (c *chaos) heal(t *testing.T) {
 	// (every fault that stops the bank starts it again before the next)
 	c.phone.keepAlive(t)
 	time.Sleep(1500 * time.Millisecond) // the phone back on the reader
-	for range 2 {
-		if o := c.chargeOnce(50, -1); o != "approved" && o != "recovered" {
+	for made, try := 0, 0; made < 2 && try < 6; try++ {
+		switch o := c.chargeOnce(50, -1); o {
+		case "approved", "recovered":
+			made++
+		case outcomeNoPhone:
+			c.resetReader(t)
+		default:
 			t.Logf("chaos: a charge after healing: %s (%s)", o, c.notes[len(c.notes)-1])
 		}
 	}
@@ -315,6 +320,7 @@ func (c *chaos) walletAgrees(t *testing.T, posted int64, journaled map[uint16]bo
 			ATC    uint16 `json:"atc"`
 			Amount int64  `json:"amount"`
 			CID    string `json:"cid"`
+			Time   string `json:"time"`
 		} `json:"log"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &w); err != nil {
@@ -325,7 +331,7 @@ func (c *chaos) walletAgrees(t *testing.T, posted int64, journaled map[uint16]bo
 		var missing []string
 		for _, l := range w.Log {
 			if !journaled[l.ATC] {
-				missing = append(missing, fmt.Sprintf("ATC %d %d fen CID %s", l.ATC, l.Amount, l.CID))
+				missing = append(missing, fmt.Sprintf("ATC %d %d fen CID %s at %s", l.ATC, l.Amount, l.CID, l.Time))
 			}
 		}
 		t.Logf("chaos: the wallet paid %d fen, the bank posted %d: %d fen paid by the phone without a journal entry at the desk; "+

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -80,6 +81,10 @@ type chaos struct {
 	outcomes map[string]int // charge outcomes, for the log
 	notes    []string       // charges that did not approve, for the log
 	faults   map[string]int // faults injected, by kind
+	// stuck: the charges see no phone although it is started; the
+	// injector then restarts pcscd and the phone (not counted a fault).
+	stuck  atomic.Bool
+	resets int
 }
 
 func newChaos(t *testing.T, seed uint64) *chaos {
@@ -105,6 +110,9 @@ func newChaos(t *testing.T, seed uint64) *chaos {
 	return c
 }
 
+// outcomeNoPhone is a charge that saw no phone on the reader in its time.
+const outcomeNoPhone = "no phone"
+
 // chaosLoad is what the phone carries, in fen; purchases are 1 to 99 fen,
 // so it lasts hours of charging.
 const chaosLoad = 50000
@@ -119,9 +127,9 @@ func (c *chaos) campaign(t *testing.T, length time.Duration) {
 	wg.Go(func() { c.chargeLoop(ctx, rand.New(rand.NewPCG(c.seed, 1))) })
 	c.injectLoop(ctx, t, rand.New(rand.NewPCG(c.seed, 2)))
 	wg.Wait()
-	t.Logf("chaos: charges %v; faults %v", c.outcomes, c.faults)
+	t.Logf("chaos: charges %v; faults %v; the reader reset %d times", c.outcomes, c.faults, c.resets)
 	if os.Getenv("CHAOS_VERBOSE") != "" {
-		t.Logf("chaos: charges not approved:\n%s", strings.Join(c.notes, "\n"))
+		t.Logf("chaos: faults and the charges not approved:\n%s", strings.Join(c.notes, "\n"))
 	}
 }
 
@@ -130,6 +138,7 @@ func (c *chaos) campaign(t *testing.T, length time.Duration) {
 // purchase (within 1.3 times how long the recent ones took).
 func (c *chaos) chargeLoop(ctx context.Context, rng *rand.Rand) {
 	var recent []time.Duration
+	unseen := 0 // charges in a row that saw no phone
 	for ctx.Err() == nil {
 		kill := time.Duration(-1)
 		if len(recent) >= 3 && rng.IntN(3) == 0 {
@@ -139,7 +148,16 @@ func (c *chaos) chargeLoop(ctx context.Context, rng *rand.Rand) {
 			kill = time.Duration(rng.Int64N(int64(span)))
 		}
 		start := time.Now()
-		if c.chargeOnce(int64(1+rng.IntN(20)), kill) == "approved" && kill < 0 {
+		outcome := c.chargeOnce(int64(1+rng.IntN(20)), kill)
+		if outcome == outcomeNoPhone {
+			unseen++
+		} else {
+			unseen = 0
+		}
+		if unseen >= 2 {
+			c.stuck.Store(true)
+		}
+		if outcome == "approved" && kill < 0 {
 			if recent = append(recent, time.Since(start)); len(recent) > 20 {
 				recent = recent[1:]
 			}
@@ -196,7 +214,9 @@ func (c *chaos) chargeOnce(amount int64, kill time.Duration) string {
 		if json.Unmarshal([]byte(line), &j) != nil || j.Outcome == "" {
 			continue
 		}
-		outcome = j.Outcome
+		if outcome = j.Outcome; j.ReasonCode == "timeout" {
+			outcome = outcomeNoPhone
+		}
 		if j.Outcome == "approved" || j.Outcome == "recovered" {
 			if prev, ok := c.approved[j.Seq]; ok && prev != j.Amount {
 				// Two approvals printed under one seq: kept as a problem for check.
@@ -210,7 +230,7 @@ func (c *chaos) chargeOnce(amount int64, kill time.Duration) string {
 	}
 	c.outcomes[outcome]++
 	if outcome != "approved" {
-		c.notes = append(c.notes, fmt.Sprintf("%s after %v: %s", outcome, time.Since(begun).Round(time.Millisecond), lastLines(out.String()+errs.String(), 2)))
+		c.notes = append(c.notes, fmt.Sprintf("%s charge %s after %v: %s", begun.Format("15:04:05.000"), outcome, time.Since(begun).Round(time.Millisecond), lastLines(out.String()+errs.String(), 2)))
 	}
 	return outcome
 }
@@ -218,6 +238,7 @@ func (c *chaos) chargeOnce(amount int64, kill time.Duration) string {
 func (c *chaos) count(kind string) {
 	c.mu.Lock()
 	c.faults[kind]++
+	c.notes = append(c.notes, time.Now().Format("15:04:05.000")+" fault: "+kind)
 	c.mu.Unlock()
 }
 
@@ -265,6 +286,10 @@ func (c *chaos) injectLoop(ctx context.Context, t *testing.T, rng *rand.Rand) {
 		}
 		c.phone.keepAlive(t)
 		c.forward.keepAlive(t)
+		if c.stuck.Swap(false) {
+			c.resetReader(t)
+			continue
+		}
 		pick := rng.IntN(total)
 		for _, f := range faults {
 			if pick -= f.weight; pick < 0 {
@@ -364,6 +389,22 @@ func (c *chaos) tearPhone(t *testing.T, rng *rand.Rand) {
 		t.Logf("the torn tap: %v: %s", err, out)
 	}
 	c.phone.restart(t)
+}
+
+// resetReader restarts pcscd and the phone: after some faults vpcd no
+// longer sees the phone that dialled it again.
+func (c *chaos) resetReader(t *testing.T) {
+	t.Helper()
+	c.mu.Lock()
+	c.resets++
+	c.notes = append(c.notes, time.Now().Format("15:04:05.000")+" the reader reset: the charges saw no phone")
+	c.mu.Unlock()
+	c.phone.kill()
+	if err := c.pcscd.Restart(); err != nil {
+		t.Errorf("pcscd did not start again: %v", err)
+	}
+	c.phone.restart(t)
+	time.Sleep(1500 * time.Millisecond)
 }
 
 // tapOver is what the phone says after each tap.
