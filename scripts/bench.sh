@@ -9,5 +9,9 @@ pgbin=${LINGQIAN_TEST_PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sor
 if [ -z "$pgbin" ] || [ ! -x "$pgbin/postgres" ] || [ ! -x "$pgbin/initdb" ]; then
   echo "bench: PostgreSQL's server is not installed (scripts/deps.sh installs it): the bank-on-PostgreSQL figures are skipped"
 fi
+# The window's start benchmarks need an X server and a keyboard to type with.
+for tool in Xvfb xdotool; do
+  command -v "$tool" >/dev/null || echo "bench: $tool is not installed (scripts/deps.sh installs it): the window's start figures are skipped"
+done
 go test -tags ci -run '^$' -bench . -benchmem -count "${BENCH_COUNT:-5}" -timeout 60m ./... | tee "$out"
 echo "bench: results in $out"
