@@ -164,7 +164,7 @@ func (c *chaos) chargeLoop(ctx context.Context, rng *rand.Rand) {
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(time.Duration(100+rng.IntN(200)) * time.Millisecond):
+		case <-time.After(time.Duration(50+rng.IntN(150)) * time.Millisecond):
 		}
 	}
 }
@@ -252,7 +252,7 @@ func (c *chaos) faultCount() int {
 	return n
 }
 
-// injectLoop breaks one thing every 0.1 to 0.7 s, and brings back what a
+// injectLoop breaks one thing every 0.1 to 0.5 s, and brings back what a
 // fault left down.
 func (c *chaos) injectLoop(ctx context.Context, t *testing.T, rng *rand.Rand) {
 	t.Helper()
@@ -280,7 +280,7 @@ func (c *chaos) injectLoop(ctx context.Context, t *testing.T, rng *rand.Rand) {
 		total += f.weight
 	}
 	for {
-		c.pause(ctx, rng, 600*time.Millisecond)
+		c.pause(ctx, rng, 400*time.Millisecond)
 		if ctx.Err() != nil {
 			return
 		}
@@ -337,7 +337,7 @@ func (c *chaos) killBankForwarding(t *testing.T, rng *rand.Rand) {
 		}})
 	select {
 	case <-fired:
-	case <-time.After(1500 * time.Millisecond): // nothing went: killed all the same
+	case <-time.After(time.Second): // nothing went: killed all the same
 	}
 	c.w.bank.stop(t, syscall.SIGKILL)
 	c.setFault(t, faultproxy.Fault{})
@@ -366,7 +366,7 @@ func (c *chaos) networkFault(ctx context.Context, t *testing.T, rng *rand.Rand) 
 	c.count("network " + f.Kind.String())
 	// Let it act, then pass again (a fault with Conns stops by itself
 	// once it has acted; one still waiting for a connection is cleared).
-	c.pause(ctx, rng, 1500*time.Millisecond)
+	c.pause(ctx, rng, 800*time.Millisecond)
 	c.setFault(t, faultproxy.Fault{})
 }
 
