@@ -27,7 +27,8 @@ import (
 // bank, pcscd with vpcd, a phone on the reader, a desk charging again and
 // again while its forwarder (`lingqian sync`) runs, and an injector that
 // breaks one of them at random: the charge, the bank, the phone or the
-// forwarder killed with SIGKILL, the network between desk and bank
+// forwarder killed with SIGKILL, a tap torn, a phone whose answers are
+// mutated on their way, the network between desk and bank
 // broken through the fault proxy the desk was enrolled through, pcscd
 // restarted. It stops by itself after CHAOS_SECONDS (default 180), heals
 // everything, forwards, and checks DESIGN section 9: nothing approved
@@ -238,7 +239,13 @@ func (c *chaos) chargeOnce(amount int64, kill time.Duration) string {
 func (c *chaos) count(kind string) {
 	c.mu.Lock()
 	c.faults[kind]++
-	c.notes = append(c.notes, time.Now().Format("15:04:05.000")+" fault: "+kind)
+	c.mu.Unlock()
+}
+
+// note keeps a line for the verbose log (CHAOS_VERBOSE).
+func (c *chaos) note(s string) {
+	c.mu.Lock()
+	c.notes = append(c.notes, time.Now().Format("15:04:05.000")+" "+s)
 	c.mu.Unlock()
 }
 
@@ -265,6 +272,7 @@ func (c *chaos) injectLoop(ctx context.Context, t *testing.T, rng *rand.Rand) {
 		{"bank killed", 2, func(rng *rand.Rand) { c.killBank(t, rng) }},
 		{"phone killed", 3, func(rng *rand.Rand) { c.phone.kill(); c.pause(ctx, rng, time.Second); c.phone.restart(t) }},
 		{"phone torn", 3, func(rng *rand.Rand) { c.tearPhone(t, rng) }},
+		{"hostile phone", 3, func(rng *rand.Rand) { c.hostileTap(t, rng) }},
 		{"forwarder killed", 2, func(rng *rand.Rand) { c.forward.kill(); c.forward.restart(t) }},
 		{"network fault", 5, func(rng *rand.Rand) { c.networkFault(ctx, t, rng) }},
 		{"pcscd restarted", 1, func(rng *rand.Rand) {
@@ -294,6 +302,7 @@ func (c *chaos) injectLoop(ctx context.Context, t *testing.T, rng *rand.Rand) {
 		for _, f := range faults {
 			if pick -= f.weight; pick < 0 {
 				begun := time.Now()
+				c.note("fault: " + f.kind)
 				f.do(rng)
 				spent[f.kind] += time.Since(begun)
 				if f.kind != "network fault" {
