@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io"
 	"log"
+	"runtime/debug"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -96,6 +97,10 @@ func openWindow(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 
 	markReady(window, logger.Printf)
+	// Building the first screen leaves about 25 MB of garbage heap that the
+	// runtime keeps resident; give it back once the window runs
+	// (docs/BENCHMARKS.md: 173 → 150 MB).
+	a.Lifecycle().SetOnStarted(func() { go debug.FreeOSMemory() })
 	link.start(window)
 	watch := device.NewPCSC()
 	defer watch.Close()
