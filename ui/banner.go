@@ -23,11 +23,12 @@ type banner struct {
 	limits  *widget.Label
 	forward *widget.Button
 	bar     *widget.ProgressBarInfinite
-	// stopped says why forwarding stopped, and stoppedHelp what to do,
-	// on lines of their own shown only then: too long for the bank's
-	// corner.
-	stopped, stoppedHelp *widget.Label
-	state                app.Banner
+	// stopped says why forwarding stopped and what to do, on two lines
+	// of their own shown only then (too long for the bank's corner), in
+	// one widget so they take one padding, and every screen still fits
+	// a shop's 600 pixels.
+	stopped *widget.RichText
+	state   app.Banner
 }
 
 func newBanner(d *Desk) *banner {
@@ -43,15 +44,11 @@ func newBanner(d *Desk) *banner {
 	b.bar.Hide()
 	line := container.NewBorder(nil, nil, container.NewHBox(b.bank, widget.NewSeparator()), nil,
 		container.NewGridWithColumns(2, b.pending, b.limits))
-	b.stopped = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	b.stopped.Importance = widget.DangerImportance
-	b.stoppedHelp = widget.NewLabel("")
-	for _, l := range []*widget.Label{b.stopped, b.stoppedHelp} {
-		l.Truncation = fyne.TextTruncateEllipsis
-		l.Hide()
-	}
+	b.stopped = widget.NewRichText()
+	b.stopped.Truncation = fyne.TextTruncateEllipsis
+	b.stopped.Hide()
 	b.content = container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(b.bar, b.forward), line),
-		b.stopped, b.stoppedHelp, widget.NewSeparator())
+		b.stopped, widget.NewSeparator())
 	return b
 }
 
@@ -95,13 +92,15 @@ func (b *banner) show(s app.Banner) {
 	}
 	b.limits.SetText(d.tf(app.MsgLimitsLeft, app.FormatMoney(s.LeftAmount), s.LeftCount, age(s.LeftAge, d.lang)))
 	if why, todo := s.StoppedText(d.lang); why != "" {
-		b.stopped.SetText("⚠ " + why)
-		b.stoppedHelp.SetText(todo)
+		b.stopped.Segments = []widget.RichTextSegment{
+			&widget.TextSegment{Text: "⚠ " + why, Style: widget.RichTextStyle{ColorName: theme.ColorNameError,
+				TextStyle: fyne.TextStyle{Bold: true}}},
+			&widget.TextSegment{Text: todo, Style: widget.RichTextStyleParagraph},
+		}
+		b.stopped.Refresh()
 		b.stopped.Show()
-		b.stoppedHelp.Show()
 	} else {
 		b.stopped.Hide()
-		b.stoppedHelp.Hide()
 	}
 	if s.Busy {
 		b.bar.Show()
@@ -125,7 +124,7 @@ func (b *banner) forwardNow() {
 func (b *banner) Text() string {
 	t := b.bank.Text + " | " + b.pending.Text + " | " + b.limits.Text + " | " + b.forward.Text
 	if b.stopped.Visible() {
-		t += " | " + b.stopped.Text + " " + b.stoppedHelp.Text
+		t += " | " + b.stopped.String()
 	}
 	return t
 }
