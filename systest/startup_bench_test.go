@@ -40,25 +40,7 @@ const (
 //
 // LINGQIAN_WINDOW_BENCH_ROUNDS=N sets another number of rounds.
 func BenchmarkWindow_StartBesideHelloWorld(b *testing.B) {
-	for _, tool := range []string{"Xvfb", "xdotool"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			b.Skipf("%s is not installed (scripts/deps.sh installs it)", tool)
-		}
-	}
-	rounds := startRounds
-	if v, err := strconv.Atoi(os.Getenv("LINGQIAN_WINDOW_BENCH_ROUNDS")); err == nil && v > 0 {
-		rounds = v
-	}
-	bins := b.TempDir()
-	desk, hello := filepath.Join(bins, "lingqian"), filepath.Join(bins, "hello")
-	startBuild(b, desk, "lingqian")
-	startBuild(b, hello, "lingqian/systest/testdata/hello")
-	display := xvfb(b, 240, "1024x640x24")
-	home := b.TempDir()
-	programs := []*startProgram{
-		{name: "desk", path: desk, title: startDeskTitle, deskData: true},
-		{name: "hello", path: hello, title: startHelloTitle},
-	}
+	rounds, display, home, programs := windowBench(b, startRounds, "hello", 240)
 	for _, p := range programs { // warm-up, not counted
 		p.run(b, display, home)
 	}
@@ -99,6 +81,30 @@ func BenchmarkWindow_StartBesideHelloWorld(b *testing.B) {
 }
 
 // startBuild builds a package into path with Fyne's real driver: no ci tag.
+// windowBench readies a window benchmark: the rounds to run (defaults, or
+// LINGQIAN_WINDOW_BENCH_ROUNDS), a private Xvfb on display number n, a
+// home folder, and the desk and the hello-world of systest/testdata/hello
+// built from the source, without the ci tag.
+func windowBench(b *testing.B, defaults int, hello string, n int) (rounds int, display, home string, programs []*startProgram) {
+	for _, tool := range []string{"Xvfb", "xdotool"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			b.Skipf("%s is not installed (scripts/deps.sh installs it)", tool)
+		}
+	}
+	rounds = defaults
+	if v, err := strconv.Atoi(os.Getenv("LINGQIAN_WINDOW_BENCH_ROUNDS")); err == nil && v > 0 {
+		rounds = v
+	}
+	bins := b.TempDir()
+	deskBin, helloBin := filepath.Join(bins, "lingqian"), filepath.Join(bins, hello)
+	startBuild(b, deskBin, "lingqian")
+	startBuild(b, helloBin, "lingqian/systest/testdata/"+hello)
+	return rounds, xvfb(b, n, "1024x640x24"), b.TempDir(), []*startProgram{
+		{name: "desk", path: deskBin, title: startDeskTitle, deskData: true},
+		{name: "hello", path: helloBin, title: startHelloTitle},
+	}
+}
+
 func startBuild(b *testing.B, path, pkg string) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)

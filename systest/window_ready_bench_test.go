@@ -41,25 +41,7 @@ const (
 //
 // LINGQIAN_WINDOW_BENCH_ROUNDS=N sets another number of rounds.
 func BenchmarkWindow_ReadyBesideHelloWorld(b *testing.B) {
-	for _, tool := range []string{"Xvfb", "xdotool"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			b.Skipf("%s is not installed (scripts/deps.sh installs it)", tool)
-		}
-	}
-	rounds := readyRounds
-	if v, err := strconv.Atoi(os.Getenv("LINGQIAN_WINDOW_BENCH_ROUNDS")); err == nil && v > 0 {
-		rounds = v
-	}
-	bins := b.TempDir()
-	desk, hello := filepath.Join(bins, "lingqian"), filepath.Join(bins, "hellokeys")
-	startBuild(b, desk, "lingqian")
-	startBuild(b, hello, "lingqian/systest/testdata/hellokeys")
-	display := xvfb(b, 260, "1024x640x24")
-	home := b.TempDir()
-	programs := []*startProgram{
-		{name: "desk", path: desk, title: startDeskTitle, deskData: true},
-		{name: "hello", path: hello, title: startHelloTitle},
-	}
+	rounds, display, home, programs := windowBench(b, readyRounds, "hellokeys", 260)
 	for _, p := range programs { // warm-up, not counted
 		readyRun(b, p, display, home)
 	}
