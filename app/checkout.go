@@ -147,29 +147,71 @@ func (c *Checkout) Charge(ctx context.Context, sale Sale) (Result, error) {
 	}
 	defer card.Close()
 
-	p := emv.Purchase{Amount: int64(sale.Amount), At: c.now(), Recover: tornTaps(torn)}
+	// The tap is written down before the card is asked to pay: a desk
+	// stopped between the card's answer and the purchase's entry finds it
+	// as a torn tap at its next sale and asks the card how it ended.
+	var asked *Entry
+	p := emv.Purchase{Amount: int64(sale.Amount), At: c.now(), Recover: tornTaps(torn),
+		Remember: func(ctx context.Context, t emv.TornTap) error {
+			e, err := c.tornEntry(sale, &t, "the desk stopped after asking the wallet to pay")
+			if err == nil {
+				err = c.Journal.Ask(ctx, e)
+			}
+			if err != nil {
+				return fmt.Errorf("checkout: writing the tap down before asking the wallet: %w", err)
+			}
+			asked = &e
+			return nil
+		}}
 	out := c.Kernel.Run(ctx, card, p)
 	res := Result{Sale: sale.Amount, Outcome: out}
+	// What the card answered is recorded even if the sale is cancelled now.
+	ctx = context.WithoutCancel(ctx)
 	// A recorded failure must never look approved: any error below leaves
 	// Entry nil, and the caller shows the error.
 	if u := out.Uncharged; u != nil {
-		if _, err := c.record(ctx, KindTornCleared, sale, out, tornSeq(torn, u)); err != nil {
+		if _, err := c.recordCleared(ctx, sale, u, tornSeq(torn, u)); err != nil {
 			return res, err
 		}
 	}
-	switch out.Result {
-	case emv.Approved:
-		ref := int64(0)
-		if out.Recovered != nil {
-			ref = tornSeq(torn, out.Recovered)
+	switch {
+	case out.Result == emv.Approved:
+		e, err := c.purchase(sale, out)
+		if err == nil {
+			switch {
+			case out.Recovered != nil:
+				e.Ref = tornSeq(torn, out.Recovered)
+				e, err = c.Journal.Append(ctx, e)
+			case asked != nil:
+				e, err = c.Journal.Answer(ctx, asked.IdempotencyKey, &e)
+			default:
+				e, err = c.Journal.Append(ctx, e)
+			}
 		}
-		e, err := c.record(ctx, KindPurchase, sale, out, ref)
 		if err != nil {
 			return res, fmt.Errorf("checkout: the wallet paid but the purchase could not be recorded: %w", err)
 		}
 		res.Entry = &e
-	case emv.Torn:
-		e, err := c.record(ctx, KindTorn, sale, out, 0)
+	case asked != nil && out.CardRefused:
+		// The card answered that it did not pay.
+		if _, err := c.Journal.Answer(ctx, asked.IdempotencyKey, nil); err != nil {
+			return res, fmt.Errorf("checkout: settling the tap: %w", err)
+		}
+	case asked != nil:
+		// No answer, one that is not EMV, or a TC the desk refused: the
+		// card may have paid, and its next tap here asks it again.
+		e := *asked
+		e.Note = out.Reason.Detail
+		e, err := c.Journal.Answer(ctx, asked.IdempotencyKey, &e)
+		if err != nil {
+			return res, fmt.Errorf("checkout: recording a torn tap: %w", err)
+		}
+		res.Entry = &e
+	case out.Result == emv.Torn:
+		e, err := c.tornEntry(sale, out.Tear, out.Reason.Detail)
+		if err == nil {
+			e, err = c.Journal.Append(ctx, e)
+		}
 		if err != nil {
 			return res, fmt.Errorf("checkout: recording a torn tap: %w", err)
 		}
@@ -218,30 +260,50 @@ func (c *Checkout) checkLimits(ctx context.Context, sale Sale) error {
 	return nil
 }
 
-// record appends one entry made from the kernel's outcome.
-func (c *Checkout) record(ctx context.Context, kind EntryKind, sale Sale, out emv.Outcome, ref int64) (Entry, error) {
+// newEntry is an entry of this desk and cashier, with its idempotency key.
+func (c *Checkout) newEntry(kind EntryKind, sale Sale, ref int64) (Entry, error) {
 	key, err := newKey(c.Terminal)
 	if err != nil {
 		return Entry{}, err
 	}
-	e := Entry{Kind: kind, At: c.now(), IdempotencyKey: key, Operator: sale.Cashier.ID,
-		TerminalID: c.Terminal, MerchantID: c.Merchant, Ref: ref}
-	switch kind {
-	case KindTorn:
-		t := out.Tear
-		e.Note = out.Reason.Detail
-		e.Amount, e.Currency, e.TxnDate, e.TxnType = Money(t.Amount), t.Currency, t.Date, t.Type
-		e.AID, e.PAN, e.PSN, e.UN, e.PDOLData, e.CDOL1Data = t.AID, t.PAN, t.PSN, t.UN, t.PDOLData, t.CDOL1Data
-	case KindTornCleared:
-		t := out.Uncharged
-		e.Note = "the card says the torn tap never completed"
-		e.Amount, e.Currency, e.PAN, e.PSN, e.AID, e.UN = Money(t.Amount), t.Currency, t.PAN, t.PSN, t.AID, t.UN
-	default:
-		e.Amount, e.Currency, e.TxnDate, e.TxnType = Money(out.Amount), out.Currency, out.Date, out.Type
-		e.AID, e.PAN, e.PSN, e.ATC, e.CID, e.AC, e.IAD = out.AID, out.PAN, out.PSN, out.ATC, out.CID, out.AC, out.IAD
-		e.TVR, e.UN = out.TVR[:], out.UN
-		e.PDOLData, e.CDOL1Data, e.GenACResponse = out.PDOLData, out.CDOL1Data, out.GenACResponse
+	return Entry{Kind: kind, At: c.now(), IdempotencyKey: key, Operator: sale.Cashier.ID,
+		TerminalID: c.Terminal, MerchantID: c.Merchant, Ref: ref}, nil
+}
+
+// purchase is the entry of the purchase the kernel approved.
+func (c *Checkout) purchase(sale Sale, out emv.Outcome) (Entry, error) {
+	e, err := c.newEntry(KindPurchase, sale, 0)
+	if err != nil {
+		return Entry{}, err
 	}
+	e.Amount, e.Currency, e.TxnDate, e.TxnType = Money(out.Amount), out.Currency, out.Date, out.Type
+	e.AID, e.PAN, e.PSN, e.ATC, e.CID, e.AC, e.IAD = out.AID, out.PAN, out.PSN, out.ATC, out.CID, out.AC, out.IAD
+	e.TVR, e.UN = out.TVR[:], out.UN
+	e.PDOLData, e.CDOL1Data, e.GenACResponse = out.PDOLData, out.CDOL1Data, out.GenACResponse
+	return e, nil
+}
+
+// tornEntry is the entry of a tap the card may have paid without the
+// desk knowing: what is needed to ask the card again.
+func (c *Checkout) tornEntry(sale Sale, t *emv.TornTap, note string) (Entry, error) {
+	e, err := c.newEntry(KindTorn, sale, 0)
+	if err != nil {
+		return Entry{}, err
+	}
+	e.Note = note
+	e.Amount, e.Currency, e.TxnDate, e.TxnType = Money(t.Amount), t.Currency, t.Date, t.Type
+	e.AID, e.PAN, e.PSN, e.UN, e.PDOLData, e.CDOL1Data = t.AID, t.PAN, t.PSN, t.UN, t.PDOLData, t.CDOL1Data
+	return e, nil
+}
+
+// recordCleared appends that the card says a torn tap never completed.
+func (c *Checkout) recordCleared(ctx context.Context, sale Sale, t *emv.TornTap, ref int64) (Entry, error) {
+	e, err := c.newEntry(KindTornCleared, sale, ref)
+	if err != nil {
+		return Entry{}, err
+	}
+	e.Note = "the card says the torn tap never completed"
+	e.Amount, e.Currency, e.PAN, e.PSN, e.AID, e.UN = Money(t.Amount), t.Currency, t.PAN, t.PSN, t.AID, t.UN
 	return c.Journal.Append(ctx, e)
 }
 

@@ -112,10 +112,17 @@ type Journal interface {
 	// Append records an entry durably (committed and synced) and gives it
 	// its sequence number and hashes; a forwarded kind starts as captured.
 	Append(ctx context.Context, e Entry) (Entry, error)
+	// Ask writes down durably a tap whose card is about to be asked to
+	// pay: the torn entry it becomes if its answer is never recorded.
+	Ask(ctx context.Context, torn Entry) error
+	// Answer settles a tap Ask wrote down under key: it appends e and
+	// forgets the tap in one transaction; a nil e only forgets it.
+	Answer(ctx context.Context, key string, e *Entry) (Entry, error)
 	Entry(ctx context.Context, seq int64) (Entry, error)
 	// Pending sums purchases (less their voids) not yet in a final state.
 	Pending(ctx context.Context) (Pending, error)
-	// OpenTorn lists torn taps without a resolution, newest first.
+	// OpenTorn lists torn taps without a resolution, newest first; taps
+	// asked and never answered are torn taps too.
 	OpenTorn(ctx context.Context) ([]Entry, error)
 	// State is the latest outbox state of an entry.
 	State(ctx context.Context, seq int64) (OutboxState, error)

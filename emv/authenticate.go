@@ -106,6 +106,14 @@ func (s *session) generateAC(ctx context.Context) Outcome {
 	}
 	data := BuildDOL(cdol1, s.dolData)
 	s.out.CDOL1Data = data
+	tear := TornTap{AID: s.out.AID, PAN: s.out.PAN, PSN: s.out.PSN, UN: s.un,
+		Amount: s.p.Amount, Currency: s.t.Currency, Date: s.p.At, Type: s.p.Type,
+		PDOLData: s.out.PDOLData, CDOL1Data: data, At: s.p.At}
+	if s.p.Remember != nil {
+		if err := s.p.Remember(ctx, tear); err != nil {
+			return s.end(Failed, ReasonNotRecorded.with(err.Error()))
+		}
+	}
 	cmd := append([]byte{0x80, 0xAE, 0x50, 0x00, byte(len(data))}, data...)
 	resp, sw, err := s.x.send(ctx, append(cmd, 0x00))
 	if err != nil {
@@ -113,12 +121,11 @@ func (s *session) generateAC(ctx context.Context) Outcome {
 			return s.fail(ctx, err)
 		}
 		// The command may have run on the card: remember the tap.
-		s.out.Tear = &TornTap{AID: s.out.AID, PAN: s.out.PAN, PSN: s.out.PSN, UN: s.un,
-			Amount: s.p.Amount, Currency: s.t.Currency, Date: s.p.At, Type: s.p.Type,
-			PDOLData: s.out.PDOLData, CDOL1Data: data, At: s.p.At}
+		s.out.Tear = &tear
 		return s.end(Torn, ReasonTorn.with(err.Error()))
 	}
 	if sw != swOK {
+		s.out.CardRefused = true
 		return s.end(Declined, ReasonDeclinedByCard.with(fmt.Sprintf("GENERATE AC status %04X", uint16(sw))))
 	}
 	s.out.GenACResponse = resp
@@ -145,8 +152,10 @@ func (s *session) judge(resp, pdolData, cdol1Data, un []byte) Outcome {
 	s.out.AC = tlv.Value(fields, 0x9F26)
 	switch cid[0] & 0xC0 {
 	case 0x00:
+		s.out.CardRefused = true
 		return s.end(Declined, ReasonDeclinedByCard)
 	case 0x80:
+		s.out.CardRefused = true
 		return s.end(Declined, ReasonCardWantsOnline)
 	case 0xC0:
 		return s.end(Declined, ReasonCardError.with("CID names a reserved cryptogram type"))

@@ -89,6 +89,12 @@ type Purchase struct {
 	// is one of theirs, the kernel asks it how that tap ended instead of
 	// starting a new purchase, so a customer is never charged twice.
 	Recover []TornTap
+	// Remember, when set, is called just before GENERATE AC with what a
+	// torn tap of this purchase would record. The desk writes it durably
+	// first, so that a desk killed after the card charged itself still
+	// knows the tap and asks the card at its next tap. An error stops the
+	// purchase before the card is asked: nothing is charged.
+	Remember func(ctx context.Context, t TornTap) error
 }
 
 // Kernel runs purchases for one desk configuration.

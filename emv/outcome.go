@@ -69,6 +69,7 @@ var (
 	ReasonTorn              = Reason{Code: "torn", Text: "The phone was moved away during payment. Ask the customer to tap the same phone again."}
 	ReasonCardLeft          = Reason{Code: "card_left", Text: "The phone was moved away too soon. Nothing was charged; tap again."}
 	ReasonCardError         = Reason{Code: "card_error", Text: "The wallet answered in a way this desk cannot use. Nothing was charged."}
+	ReasonNotRecorded       = Reason{Code: "not_recorded", Text: "The desk could not record the payment, so the wallet was not asked to pay. Nothing was charged."}
 	ReasonCancelled         = Reason{Code: "cancelled", Text: "Cancelled. Nothing was charged."}
 )
 
@@ -109,6 +110,11 @@ type Outcome struct {
 	// Tear is set when this tap tore: the app keeps it and passes it back
 	// in Purchase.Recover when a card is tapped within the window.
 	Tear *TornTap
+	// CardRefused says the card answered GENERATE AC and did not pay: a
+	// status other than 9000, or an AAC or ARQC. A TC the desk refuses
+	// (its signature does not verify) leaves the card charged, and a tap
+	// the desk wrote down before asking stays open for the card's next tap.
+	CardRefused bool
 
 	Commands int // C-APDUs sent
 }

@@ -27,19 +27,37 @@ const maxKey = 200
 // The write is not abandoned when ctx is cancelled after it began: the
 // card has already approved the purchase the entry records.
 func (db *DB) Append(ctx context.Context, e app.Entry) (app.Entry, error) {
-	if err := checkEntry(&e); err != nil {
-		return app.Entry{}, fmt.Errorf("store: append %s: %w", e.Kind, err)
+	row, err := prepare(&e)
+	if err != nil {
+		return app.Entry{}, err
+	}
+	if err := db.write(ctx, func(tx *sql.Tx) error { return insertEntry(ctx, tx, &e, row) }); err != nil {
+		return app.Entry{}, err
+	}
+	return e, nil
+}
+
+// entryTimes are an entry's times as the journal stores them.
+type entryTimes struct {
+	at      int64
+	txnDate any // nil when the entry has no transaction date
+}
+
+// prepare checks e and puts it in the form the journal keeps.
+func prepare(e *app.Entry) (entryTimes, error) {
+	if err := checkEntry(e); err != nil {
+		return entryTimes{}, fmt.Errorf("store: append %s: %w", e.Kind, err)
 	}
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
 	at, err := nanos(e.At)
 	if err != nil {
-		return app.Entry{}, fmt.Errorf("store: append %s: at: %w", e.Kind, err)
+		return entryTimes{}, fmt.Errorf("store: append %s: at: %w", e.Kind, err)
 	}
 	txnDate, err := nullNanos(e.TxnDate)
 	if err != nil {
-		return app.Entry{}, fmt.Errorf("store: append %s: transaction date: %w", e.Kind, err)
+		return entryTimes{}, fmt.Errorf("store: append %s: transaction date: %w", e.Kind, err)
 	}
 	e.At = fromNanos(at)
 	if !e.TxnDate.IsZero() {
@@ -50,41 +68,39 @@ func (db *DB) Append(ctx context.Context, e app.Entry) (app.Entry, error) {
 			*b = nil
 		}
 	}
+	return entryTimes{at: at, txnDate: txnDate}, nil
+}
 
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		var last int64
-		var prev []byte
-		err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			prev = zeroHash
-		case err != nil:
-			return fmt.Errorf("store: append %s: last entry: %w", e.Kind, err)
-		}
-		e.Seq = last + 1
-		if err := checkRefs(ctx, tx, &e); err != nil {
-			return fmt.Errorf("store: append entry %d (%s): %w", e.Seq, e.Kind, err)
-		}
-		e.PrevHash = prev
-		e.Hash, _ = chainHash(nil, nil, prev, &e)
-		var ref any
-		if e.Ref != 0 {
-			ref = e.Ref
-		}
-		_, err = tx.ExecContext(ctx, "INSERT INTO journal ("+entryCols+") VALUES (?"+repeat(", ?", nEntryCols-1)+")",
-			e.Seq, string(e.Kind), at, e.IdempotencyKey, e.Operator, e.TerminalID, e.MerchantID, ref, e.Note,
-			int64(e.Amount), e.Currency, txnDate, int64(e.TxnType), blob(e.AID), e.PAN, e.PSN, int64(e.ATC), int64(e.CID),
-			blob(e.AC), blob(e.IAD), blob(e.TVR), blob(e.UN), blob(e.PDOLData), blob(e.CDOL1Data), blob(e.GenACResponse),
-			e.PrevHash, e.Hash)
-		if err != nil {
-			return fmt.Errorf("store: append entry %d (%s): %w", e.Seq, e.Kind, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return app.Entry{}, err
+// insertEntry chains e to the last entry and inserts it, in tx.
+func insertEntry(ctx context.Context, tx *sql.Tx, e *app.Entry, row entryTimes) error {
+	var last int64
+	var prev []byte
+	err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		prev = zeroHash
+	case err != nil:
+		return fmt.Errorf("store: append %s: last entry: %w", e.Kind, err)
 	}
-	return e, nil
+	e.Seq = last + 1
+	if err := checkRefs(ctx, tx, e); err != nil {
+		return fmt.Errorf("store: append entry %d (%s): %w", e.Seq, e.Kind, err)
+	}
+	e.PrevHash = prev
+	e.Hash, _ = chainHash(nil, nil, prev, e)
+	var ref any
+	if e.Ref != 0 {
+		ref = e.Ref
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO journal ("+entryCols+") VALUES (?"+repeat(", ?", nEntryCols-1)+")",
+		e.Seq, string(e.Kind), row.at, e.IdempotencyKey, e.Operator, e.TerminalID, e.MerchantID, ref, e.Note,
+		int64(e.Amount), e.Currency, row.txnDate, int64(e.TxnType), blob(e.AID), e.PAN, e.PSN, int64(e.ATC), int64(e.CID),
+		blob(e.AC), blob(e.IAD), blob(e.TVR), blob(e.UN), blob(e.PDOLData), blob(e.CDOL1Data), blob(e.GenACResponse),
+		e.PrevHash, e.Hash)
+	if err != nil {
+		return fmt.Errorf("store: append entry %d (%s): %w", e.Seq, e.Kind, err)
+	}
+	return nil
 }
 
 // checkEntry applies the rules that need no database.
@@ -252,8 +268,12 @@ func (db *DB) Pending(ctx context.Context) (app.Pending, error) {
 }
 
 // OpenTorn lists the torn taps no later torn_cleared or purchase entry
-// names, newest first.
+// names, newest first. Taps asked and never answered (the desk stopped
+// in between) become torn entries first.
 func (db *DB) OpenTorn(ctx context.Context) ([]app.Entry, error) {
+	if err := db.tornFromAsked(ctx); err != nil {
+		return nil, err
+	}
 	list, err := queryEntries(ctx, db.r, "SELECT "+entryColsJ+` FROM journal j WHERE j.kind = 'torn'
 		AND NOT EXISTS (SELECT 1 FROM journal r WHERE r.ref = j.seq AND r.kind IN ('torn_cleared', 'purchase'))
 		ORDER BY j.seq DESC`)
