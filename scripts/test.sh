@@ -10,6 +10,10 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 
+# A short fault campaign runs with the tests (systest's TestChaos); `make
+# chaos` runs the long one.
+export CHAOS_SECONDS=${CHAOS_SECONDS:-20}
+
 # -tags ci: Fyne's software driver, so unit tests need no GPU or display.
 go vet -tags ci ./...
 go test -tags ci -count=1 -timeout 20m "$@" ./...

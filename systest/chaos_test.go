@@ -82,10 +82,14 @@ type chaos struct {
 	outcomes map[string]int // charge outcomes, for the log
 	notes    []string       // charges that did not approve, for the log
 	faults   map[string]int // faults injected, by kind
+	// excused are the wallet's ATCs whose answers a hostile relay changed.
+	excused map[uint16]bool
 	// stuck: the charges see no phone although it is started; the
 	// injector then restarts pcscd and the phone (not counted a fault).
 	stuck  atomic.Bool
 	resets int
+	// charges counts the charges ended, for the reader's faults to wait on.
+	charges atomic.Int64
 }
 
 func newChaos(t *testing.T, seed uint64) *chaos {
@@ -105,7 +109,8 @@ func newChaos(t *testing.T, seed uint64) *chaos {
 	w.mustRun(t, "lingqian-phone", "apply", "--wallet", w.wallet, "--bank", "https://"+w.bank.addr, "--ca", w.bank.ca(),
 		"--user", "alice", "--password", "s3cret", "--load", strconv.Itoa(chaosLoad))
 
-	c := &chaos{w: w, pcscd: d, seed: seed, approved: map[int64]int64{}, outcomes: map[string]int{}, faults: map[string]int{}}
+	c := &chaos{w: w, pcscd: d, seed: seed, approved: map[int64]int64{}, outcomes: map[string]int{}, faults: map[string]int{},
+		excused: map[uint16]bool{}}
 	c.phone = startChaosProc(t, "phone", bin(t, "lingqian-phone"), "tap", "--wallet", w.wallet, "--vpcd", d.Addr())
 	c.forward = startChaosProc(t, "forwarder", bin(t, "lingqian"), "sync", "--data", w.desk, "--json", "--interval", "300ms")
 	return c
@@ -126,7 +131,7 @@ func (c *chaos) campaign(t *testing.T, length time.Duration) {
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Go(func() { c.chargeLoop(ctx, rand.New(rand.NewPCG(c.seed, 1))) })
-	c.injectLoop(ctx, t, rand.New(rand.NewPCG(c.seed, 2)))
+	c.injectLoops(ctx, t, c.seed)
 	wg.Wait()
 	t.Logf("chaos: charges %v; faults %v; the reader reset %d times", c.outcomes, c.faults, c.resets)
 	if os.Getenv("CHAOS_VERBOSE") != "" {
@@ -135,14 +140,14 @@ func (c *chaos) campaign(t *testing.T, length time.Duration) {
 }
 
 // chargeLoop runs `lingqian charge` again and again, as a busy cashier
-// would; one in three is killed with SIGKILL at a random moment of the
+// would; one in two is killed with SIGKILL at a random moment of the
 // purchase (within 1.3 times how long the recent ones took).
 func (c *chaos) chargeLoop(ctx context.Context, rng *rand.Rand) {
 	var recent []time.Duration
 	unseen := 0 // charges in a row that saw no phone
 	for ctx.Err() == nil {
 		kill := time.Duration(-1)
-		if len(recent) >= 3 && rng.IntN(3) == 0 {
+		if len(recent) >= 3 && rng.IntN(2) == 0 {
 			sorted := append([]time.Duration(nil), recent...)
 			sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
 			span := sorted[len(sorted)/2] * 13 / 10
@@ -165,8 +170,17 @@ func (c *chaos) chargeLoop(ctx context.Context, rng *rand.Rand) {
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(time.Duration(50+rng.IntN(150)) * time.Millisecond):
+		case <-time.After(time.Duration(20+rng.IntN(80)) * time.Millisecond):
 		}
+	}
+}
+
+// waitCharge waits until a charge started after now has ended, at most d.
+func (c *chaos) waitCharge(ctx context.Context, d time.Duration) {
+	seen := c.charges.Load()
+	deadline := time.Now().Add(d)
+	for c.charges.Load() < seen+2 && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -204,6 +218,7 @@ func (c *chaos) chargeOnce(amount int64, kill time.Duration) string {
 	kmu.Lock()
 	wasKilled := killed && cmd.ProcessState.ExitCode() == -1
 	kmu.Unlock()
+	defer c.charges.Add(1)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if wasKilled {
@@ -259,28 +274,56 @@ func (c *chaos) faultCount() int {
 	return n
 }
 
-// injectLoop breaks one thing every 0.1 to 0.5 s, and brings back what a
-// fault left down.
-func (c *chaos) injectLoop(ctx context.Context, t *testing.T, rng *rand.Rand) {
+// chaosFault is one way the campaign breaks something.
+type chaosFault struct {
+	kind   string
+	weight int
+	do     func(rng *rand.Rand)
+}
+
+// injectLoops break things on both sides of the desk at once: at the
+// reader (the phone killed, torn, hostile; pcscd restarted) and towards
+// the bank (the bank or the forwarder killed, the network broken), each
+// every 0.1 to 0.5 s, until ctx ends; the charges are killed by the
+// charge loop itself.
+func (c *chaos) injectLoops(ctx context.Context, t *testing.T, seed uint64) {
 	t.Helper()
-	faults := []struct {
-		kind   string
-		weight int
-		do     func(rng *rand.Rand)
-	}{
-		{"bank killed mid-forwarding", 3, func(rng *rand.Rand) { c.killBankForwarding(t, rng) }},
-		{"bank killed", 2, func(rng *rand.Rand) { c.killBank(t, rng) }},
-		{"phone killed", 3, func(rng *rand.Rand) { c.phone.kill(); c.pause(ctx, rng, time.Second); c.phone.restart(t) }},
+	reader := []chaosFault{
+		{"phone killed", 3, func(rng *rand.Rand) { c.phone.kill(); c.pause(ctx, rng, 300*time.Millisecond); c.phone.restart(t) }},
 		{"phone torn", 3, func(rng *rand.Rand) { c.tearPhone(t, rng) }},
 		{"hostile phone", 3, func(rng *rand.Rand) { c.hostileTap(t, rng) }},
-		{"forwarder killed", 2, func(rng *rand.Rand) { c.forward.kill(); c.forward.restart(t) }},
-		{"network fault", 5, func(rng *rand.Rand) { c.networkFault(ctx, t, rng) }},
 		{"pcscd restarted", 1, func(rng *rand.Rand) {
 			if err := c.pcscd.Restart(); err != nil {
 				t.Errorf("pcscd did not start again: %v", err)
 			}
 		}},
 	}
+	bankSide := []chaosFault{
+		{"bank killed mid-forwarding", 3, func(rng *rand.Rand) { c.killBankForwarding(t, rng) }},
+		{"bank killed", 2, func(rng *rand.Rand) { c.killBank(t, rng) }},
+		{"forwarder killed", 2, func(rng *rand.Rand) { c.forward.kill(); c.forward.restart(t) }},
+		{"network fault", 5, func(rng *rand.Rand) { c.networkFault(ctx, t, rng) }},
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		c.injectLoop(ctx, t, rand.New(rand.NewPCG(seed, 3)), bankSide, func() { c.forward.keepAlive(t) })
+	})
+	c.injectLoop(ctx, t, rand.New(rand.NewPCG(seed, 2)), reader, func() {
+		// A charge between two faults at the reader: the campaign is
+		// about purchases, and a phone always off the reader makes none.
+		c.waitCharge(ctx, 2*time.Second)
+		c.phone.keepAlive(t)
+		if c.stuck.Swap(false) {
+			c.resetReader(t)
+		}
+	})
+	wg.Wait()
+}
+
+// injectLoop breaks one of faults every 0.1 to 0.3 s; before each, tend
+// brings back what a fault left down.
+func (c *chaos) injectLoop(ctx context.Context, t *testing.T, rng *rand.Rand, faults []chaosFault, tend func()) {
+	t.Helper()
 	spent := map[string]time.Duration{}
 	defer func() { t.Logf("chaos: time each kind of fault took: %v", spent) }()
 	total := 0
@@ -288,16 +331,11 @@ func (c *chaos) injectLoop(ctx context.Context, t *testing.T, rng *rand.Rand) {
 		total += f.weight
 	}
 	for {
-		c.pause(ctx, rng, 400*time.Millisecond)
+		c.pause(ctx, rng, 200*time.Millisecond)
 		if ctx.Err() != nil {
 			return
 		}
-		c.phone.keepAlive(t)
-		c.forward.keepAlive(t)
-		if c.stuck.Swap(false) {
-			c.resetReader(t)
-			continue
-		}
+		tend()
 		pick := rng.IntN(total)
 		for _, f := range faults {
 			if pick -= f.weight; pick < 0 {
@@ -327,7 +365,7 @@ func (c *chaos) pause(ctx context.Context, rng *rand.Rand, spread time.Duration)
 func (c *chaos) killBank(t *testing.T, rng *rand.Rand) {
 	t.Helper()
 	c.w.bank.stop(t, syscall.SIGKILL)
-	time.Sleep(time.Duration(rng.Int64N(int64(time.Second))))
+	time.Sleep(time.Duration(rng.Int64N(int64(300 * time.Millisecond))))
 	c.w.bank.start(t)
 }
 
@@ -350,7 +388,7 @@ func (c *chaos) killBankForwarding(t *testing.T, rng *rand.Rand) {
 	}
 	c.w.bank.stop(t, syscall.SIGKILL)
 	c.setFault(t, faultproxy.Fault{})
-	time.Sleep(time.Duration(rng.Int64N(int64(time.Second))))
+	time.Sleep(time.Duration(rng.Int64N(int64(300 * time.Millisecond))))
 	c.w.bank.start(t)
 }
 
@@ -375,7 +413,7 @@ func (c *chaos) networkFault(ctx context.Context, t *testing.T, rng *rand.Rand) 
 	c.count("network " + f.Kind.String())
 	// Let it act, then pass again (a fault with Conns stops by itself
 	// once it has acted; one still waiting for a connection is cleared).
-	c.pause(ctx, rng, 800*time.Millisecond)
+	c.pause(ctx, rng, 400*time.Millisecond)
 	c.setFault(t, faultproxy.Fault{})
 }
 
