@@ -169,11 +169,21 @@ func (c *Checkout) Charge(ctx context.Context, sale Sale) (Result, error) {
 	ctx = context.WithoutCancel(ctx)
 	// A recorded failure must never look approved: any error below leaves
 	// Entry nil, and the caller shows the error.
+	res, err = c.settle(ctx, sale, res, asked, torn)
 	if u := out.Uncharged; u != nil {
-		if _, err := c.recordCleared(ctx, sale, u, tornSeq(torn, u)); err != nil {
-			return res, err
+		// After what the card answered now: a torn tap left open by a
+		// failed write here is only asked about again at its next tap.
+		if _, cerr := c.recordCleared(ctx, sale, u, tornSeq(torn, u)); cerr != nil && err == nil && res.Entry == nil {
+			err = fmt.Errorf("checkout: recording that the card never completed a torn tap: %w", cerr)
 		}
 	}
+	return res, err
+}
+
+// settle records what the card answered: the purchase, or the tap written
+// down before asking, settled or kept as torn.
+func (c *Checkout) settle(ctx context.Context, sale Sale, res Result, asked *Entry, torn []Entry) (Result, error) {
+	out := res.Outcome
 	switch {
 	case out.Result == emv.Approved:
 		e, err := c.purchase(sale, out)
@@ -207,7 +217,7 @@ func (c *Checkout) Charge(ctx context.Context, sale Sale) (Result, error) {
 			return res, fmt.Errorf("checkout: recording a torn tap: %w", err)
 		}
 		res.Entry = &e
-	case out.Result == emv.Torn:
+	case out.Result == emv.Torn && out.Tear != nil:
 		e, err := c.tornEntry(sale, out.Tear, out.Reason.Detail)
 		if err == nil {
 			e, err = c.Journal.Append(ctx, e)

@@ -91,7 +91,7 @@ func TestCharge_TheTapIsWrittenDownBeforeTheWalletIsAsked(t *testing.T) {
 }
 
 func TestCharge_NothingIsAskedOfTheWalletWhenTheTapCannotBeWrittenDown(t *testing.T) {
-	// Given a desk whose journal takes nothing
+	// Given a desk that cannot write a tap down
 	s := newShop(t, app.Limits{})
 	w := s.wallet(50000)
 	s.co.Journal = failingJournal{Journal: s.db, refuse: app.KindTorn}
@@ -148,4 +148,67 @@ func TestCharge_EveryTapEndsSettled(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestCharge_ThePurchaseIsRecordedBeforeAnEarlierTornTapIsCleared(t *testing.T) {
+	ctx := context.Background()
+	// Given a tap torn before the wallet got GENERATE AC, and a desk that
+	// then fails to write that the wallet never completed it
+	s := newShop(t, app.Limits{})
+	w := s.wallet(50000)
+	if res, _ := s.charge(w, device.Leave{BeforeCommand: 10}, app.Sale{Amount: 1250}); res.Outcome.Result != emv.Torn {
+		t.Fatalf("first tap: %v", res.Outcome.Result)
+	}
+	s.co.Journal = failingJournal{Journal: s.db, refuse: app.KindTornCleared}
+
+	// When the same phone pays again
+	res, err := s.charge(w, device.Leave{}, app.Sale{Amount: 1250})
+
+	// Then the payment is approved and recorded, once; the torn tap stays
+	// open for the wallet's next tap
+	if err != nil || !res.Approved() || res.Entry == nil || res.Entry.Kind != app.KindPurchase {
+		t.Fatalf("charge: %v %s %+v", err, res.Verdict(), res.Outcome.Reason)
+	}
+	if w.Balance() != 50000-1250 {
+		t.Errorf("balance %d", w.Balance())
+	}
+	if open, _ := s.db.OpenTorn(ctx); len(open) != 1 {
+		t.Errorf("open torn taps: %+v", open)
+	}
+}
+
+func TestCharge_AnAnswerTheDeskCannotCheckAsksForTheSamePhoneAgain(t *testing.T) {
+	ctx := context.Background()
+	// Given a wallet whose answer to GENERATE AC is garbled on its way
+	// (a bit of its signature flipped): it has paid
+	s := newShop(t, app.Limits{})
+	w := s.wallet(50000)
+	s.reader.Tap(garbleSignature{w}, device.Leave{})
+	res, err := s.co.Charge(ctx, app.Sale{Amount: 1250, Cashier: app.Operator{ID: "li.na", Role: app.RoleCashier}})
+
+	// Then the cashier is told to have the same phone tapped again, not
+	// that it was declined, and the tap is kept as torn
+	if err != nil || res.Verdict() != app.VerdictError || res.Outcome.Reason.Code != emv.ReasonUnverified.Code ||
+		res.Entry == nil || res.Entry.Kind != app.KindTorn {
+		t.Fatalf("charge: %v %s %+v", err, res.Verdict(), res.Outcome.Reason)
+	}
+
+	// When it is tapped again, then the payment is found, once
+	res, err = s.charge(w, device.Leave{}, app.Sale{Amount: 1250})
+	if err != nil || !res.Approved() || res.Outcome.Recovered == nil || w.Balance() != 50000-1250 {
+		t.Fatalf("next tap: %v %s balance %d", err, res.Verdict(), w.Balance())
+	}
+}
+
+// garbleSignature flips a bit of the last object of the wallet's answers
+// to GENERATE AC: signed, or covered by the signature.
+type garbleSignature struct{ device.Application }
+
+func (g garbleSignature) Process(cmd []byte) []byte {
+	resp := g.Application.Process(cmd)
+	if len(cmd) > 1 && cmd[1] == 0xAE && len(resp) > 10 {
+		resp = append([]byte(nil), resp...)
+		resp[len(resp)-3] ^= 0x01
+	}
+	return resp
 }

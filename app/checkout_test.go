@@ -222,7 +222,8 @@ func TestCharge_TornTapIsRecoveredOnTheNextTap(t *testing.T) {
 		entries []app.EntryKind
 	}{
 		{"the card ran GENERATE AC", device.Leave{DuringCommand: 10}, []app.EntryKind{app.KindTorn, app.KindPurchase}},
-		{"the card never got it", device.Leave{BeforeCommand: 10}, []app.EntryKind{app.KindTorn, app.KindTornCleared, app.KindPurchase}},
+		// The purchase is recorded first: the money before the note.
+		{"the card never got it", device.Leave{BeforeCommand: 10}, []app.EntryKind{app.KindTorn, app.KindPurchase, app.KindTornCleared}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// Given a tap torn at GENERATE AC

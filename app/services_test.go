@@ -224,7 +224,7 @@ func emvReasons() []emv.Reason {
 		emv.ReasonInsufficient, emv.ReasonOverCardLimit, emv.ReasonOverTerminalLimit, emv.ReasonNotSupported,
 		emv.ReasonHotlisted, emv.ReasonExpired, emv.ReasonNotEffective, emv.ReasonServiceNotAllowed, emv.ReasonCDAFailed,
 		emv.ReasonNoCDA, emv.ReasonCAPKMissing, emv.ReasonICCDataMissing, emv.ReasonTorn, emv.ReasonCardLeft,
-		emv.ReasonCardError, emv.ReasonCancelled, emv.ReasonNotRecorded}
+		emv.ReasonCardError, emv.ReasonCancelled, emv.ReasonNotRecorded, emv.ReasonUnverified}
 }
 
 func (m *memory) SalesPage(context.Context, app.SaleFilter, int64, int) ([]app.SaleRow, error) {

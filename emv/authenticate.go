@@ -111,6 +111,9 @@ func (s *session) generateAC(ctx context.Context) Outcome {
 		PDOLData: s.out.PDOLData, CDOL1Data: data, At: s.p.At}
 	if s.p.Remember != nil {
 		if err := s.p.Remember(ctx, tear); err != nil {
+			if ctx.Err() != nil {
+				return s.end(Failed, ReasonCancelled.with(err.Error()))
+			}
 			return s.end(Failed, ReasonNotRecorded.with(err.Error()))
 		}
 	}
@@ -125,11 +128,20 @@ func (s *session) generateAC(ctx context.Context) Outcome {
 		return s.end(Torn, ReasonTorn.with(err.Error()))
 	}
 	if sw != swOK {
-		s.out.CardRefused = true
-		return s.end(Declined, ReasonDeclinedByCard.with(fmt.Sprintf("GENERATE AC status %04X", uint16(sw))))
+		// Not the card's word that it did not pay: a status can be
+		// garbled on its way. Its next tap asks it (RECOVER AC).
+		s.out.Tear = &tear
+		return s.end(Torn, ReasonUnverified.with(fmt.Sprintf("GENERATE AC status %04X", uint16(sw))))
 	}
 	s.out.GenACResponse = resp
-	return s.judge(resp, s.out.PDOLData, data, s.un)
+	out := s.judge(resp, s.out.PDOLData, data, s.un)
+	if out.Result != Approved && !out.CardRefused {
+		// A TC that does not verify, or an answer that is not one: the
+		// card may have paid, so this is a torn tap to ask it about.
+		s.out.Tear = &tear
+		return s.end(Torn, ReasonUnverified.with(out.Reason.Code+": "+out.Reason.Detail))
+	}
+	return out
 }
 
 // judge checks a GENERATE AC (or RECOVER AC) answer against the data the
@@ -152,10 +164,10 @@ func (s *session) judge(resp, pdolData, cdol1Data, un []byte) Outcome {
 	s.out.AC = tlv.Value(fields, 0x9F26)
 	switch cid[0] & 0xC0 {
 	case 0x00:
-		s.out.CardRefused = true
+		s.out.CardRefused = s.refusalIsTheCards(fields, cid[0], pdolData, cdol1Data, un)
 		return s.end(Declined, ReasonDeclinedByCard)
 	case 0x80:
-		s.out.CardRefused = true
+		s.out.CardRefused = s.refusalIsTheCards(fields, cid[0], pdolData, cdol1Data, un)
 		return s.end(Declined, ReasonCardWantsOnline)
 	case 0xC0:
 		return s.end(Declined, ReasonCardError.with("CID names a reserved cryptogram type"))
@@ -165,6 +177,18 @@ func (s *session) judge(resp, pdolData, cdol1Data, un []byte) Outcome {
 		return s.end(Declined, why)
 	}
 	return s.end(Approved, ReasonApproved)
+}
+
+// refusalIsTheCards says whether an AAC or ARQC is the card's own: signed
+// and verifying, or sent without a signature at all, as a card that does
+// not sign its refusals sends them. A signed one that does not verify may
+// be a TC garbled on its way (one bit turns 40 into 00).
+func (s *session) refusalIsTheCards(fields []tlv.Object, cid byte, pdolData, cdol1Data, un []byte) bool {
+	if tlv.Find(fields, 0x9F4B) == nil {
+		return true
+	}
+	_, ok := s.verifyCDA(fields, cid, pdolData, cdol1Data, un)
+	return ok
 }
 
 func (s *session) verifyCDA(fields []tlv.Object, cid byte, pdolData, cdol1Data, un []byte) (Reason, bool) {

@@ -69,6 +69,7 @@ var (
 	ReasonTorn              = Reason{Code: "torn", Text: "The phone was moved away during payment. Ask the customer to tap the same phone again."}
 	ReasonCardLeft          = Reason{Code: "card_left", Text: "The phone was moved away too soon. Nothing was charged; tap again."}
 	ReasonCardError         = Reason{Code: "card_error", Text: "The wallet answered in a way this desk cannot use. Nothing was charged."}
+	ReasonUnverified        = Reason{Code: "answer_unverified", Text: "The wallet's answer could not be checked; it may have paid. Ask the customer to tap the same phone again."}
 	ReasonNotRecorded       = Reason{Code: "not_recorded", Text: "The desk could not record the payment, so the wallet was not asked to pay. Nothing was charged."}
 	ReasonCancelled         = Reason{Code: "cancelled", Text: "Cancelled. Nothing was charged."}
 )
@@ -110,10 +111,10 @@ type Outcome struct {
 	// Tear is set when this tap tore: the app keeps it and passes it back
 	// in Purchase.Recover when a card is tapped within the window.
 	Tear *TornTap
-	// CardRefused says the card answered GENERATE AC and did not pay: a
-	// status other than 9000, or an AAC or ARQC. A TC the desk refuses
-	// (its signature does not verify) leaves the card charged, and a tap
-	// the desk wrote down before asking stays open for the card's next tap.
+	// CardRefused says the card answered GENERATE AC (or RECOVER AC) that
+	// it did not pay: an AAC or ARQC that is its own (signed and verifying,
+	// or unsigned). Any other answer that is not approved may hide a
+	// payment: the tap ends Torn, to be asked about at the card's next tap.
 	CardRefused bool
 
 	Commands int // C-APDUs sent

@@ -44,13 +44,21 @@ func (s *session) recover(ctx context.Context, torn *TornTap) Outcome {
 	default:
 		return s.fail(ctx, fmt.Errorf("RECOVER AC: status %04X", uint16(sw)))
 	}
+	fresh := s.out
 	s.out.Recovered = torn
 	s.out.UN, s.out.Amount, s.out.Currency, s.out.Date, s.out.Type = torn.UN, torn.Amount, torn.Currency, torn.Date, torn.Type
 	s.out.PDOLData, s.out.CDOL1Data, s.out.GenACResponse = torn.PDOLData, torn.CDOL1Data, resp
 	out := s.judge(resp, torn.PDOLData, torn.CDOL1Data, torn.UN)
-	if out.Result == Approved {
+	switch {
+	case out.Result == Approved:
 		out.Reason = ReasonRecovered
 		s.out.Reason = ReasonRecovered
+	case out.CardRefused:
+		// The card refused that tap itself: nothing was paid then, and
+		// this tap goes on as a new purchase.
+		s.out = fresh
+		s.out.Uncharged = torn
+		return s.continuePurchase(ctx)
 	}
 	return out
 }

@@ -92,3 +92,63 @@ func TestAskTakesOnlyATornTap(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestAnAnswerAfterAnotherProcessTookTheTapSettlesItsTornEntry(t *testing.T) {
+	ctx := context.Background()
+	// Given a tap written down, and another process at the desk that took
+	// it for a stopped desk's before its answer came (a torn entry now)
+	db := openTemp(t)
+	tap := torn("asked-1", t0)
+	if err := db.Ask(ctx, tap); err != nil {
+		t.Fatal(err)
+	}
+	open, err := db.OpenTorn(ctx)
+	if err != nil || len(open) != 1 {
+		t.Fatalf("open torn taps: %+v, %v", open, err)
+	}
+
+	// When the card's approval is recorded
+	p, err := db.Answer(ctx, "asked-1", ptr(purchase("p-1", 500, "li.na", t0)))
+
+	// Then the purchase resolves that torn entry, so no later tap
+	// recovers the same payment again
+	if err != nil || p.Kind != app.KindPurchase || p.Ref != open[0].Seq {
+		t.Fatalf("answer: %+v, %v", p, err)
+	}
+	if again, _ := db.OpenTorn(ctx); len(again) != 0 {
+		t.Errorf("open torn taps: %+v", again)
+	}
+	// And a torn answer under the taken key is that entry, not a second one
+	db2 := openTemp(t)
+	if err := db2.Ask(ctx, tap); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db2.OpenTorn(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e, err := db2.Answer(ctx, "asked-1", ptr(tap))
+	if last, _ := db2.LastSeq(ctx); err != nil || e.Seq != 1 || last != 1 {
+		t.Errorf("torn answer: %+v, %v; journal holds %d", e, err, last)
+	}
+}
+
+func TestATapAskedThatCannotBeReadDoesNotStopTheSales(t *testing.T) {
+	// Given a row of tap_asked damaged on disk
+	ctx := context.Background()
+	db := openTemp(t)
+	if _, err := db.w.Exec("INSERT INTO tap_asked (idem_key, entry) VALUES ('x', 'not json')"); err != nil {
+		t.Fatal(err)
+	}
+
+	// When the desk looks for torn taps before a sale
+	open, err := db.OpenTorn(ctx)
+
+	// Then it goes on, and the row stays for a person to see
+	if err != nil || len(open) != 0 {
+		t.Fatalf("open torn taps: %+v, %v", open, err)
+	}
+	var n int
+	if err := db.r.QueryRow("SELECT count(*) FROM tap_asked").Scan(&n); err != nil || n != 1 {
+		t.Errorf("tap_asked holds %d rows (%v)", n, err)
+	}
+}

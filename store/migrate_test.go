@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"strconv"
@@ -40,17 +41,33 @@ func openAtVersion(t *testing.T, path string, version int) *DB {
 }
 
 func TestOlderSchemaMigratesForwardWithItsJournal(t *testing.T) {
+	// Schema 2 is the last before the audit log was chained (the upgrade
+	// with the most to do); the previous one is what most desks move from.
+	for _, from := range []int{2, SchemaVersion() - 1} {
+		t.Run(fmt.Sprintf("from schema %d", from), func(t *testing.T) { migrateForward(t, from) })
+	}
+}
+
+func migrateForward(t *testing.T, from int) {
 	latest := SchemaVersion()
-	// Given a desk database a release of schema 2 wrote (the last before
-	// the audit log was chained: the upgrade with the most to do), with
+	// Given a desk database a release of that schema wrote, with
 	// purchases, a void and settings in it
-	const from = 2
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "desk.db")
 	old := openAtVersion(t, path, from)
 	written := appendPurchases(t, old, 6)
 	written = append(written, mustAppend(t, old, void("v1", written[2], "wang.wei", t0.Add(time.Hour))))
-	legacySetting(t, old, "terminal_id", "T0000001")
+	if from < 3 {
+		legacySetting(t, old, "terminal_id", "T0000001")
+	} else {
+		// As that release's Open left it: its audit log chained.
+		if err := old.finishChainUpgrade(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := old.SetSetting(ctx, "terminal_id", "T0000001", "system"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if v := userVersion(t, old); v != from {
 		t.Fatalf("made at version %d, want %d", v, from)
 	}
