@@ -3,7 +3,6 @@ package device
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -253,13 +252,8 @@ func (p *PCSC) Connect(ctx context.Context, reader string) (*Card, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	sctx, err := scard.EstablishContext()
+	l, atr, err := connectLink(reader)
 	if err != nil {
-		return nil, wrap("connect", reader, err)
-	}
-	h, err := sctx.Connect(reader, scard.ShareExclusive, scard.ProtocolT1|scard.ProtocolT0)
-	if err != nil {
-		_ = sctx.Release()
 		err = wrap("connect", reader, err)
 		var e *Error
 		if errors.As(err, &e) && e.Kind == ErrCardLeft {
@@ -267,33 +261,5 @@ func (p *PCSC) Connect(ctx context.Context, reader string) (*Card, error) {
 		}
 		return nil, err
 	}
-	atr := []byte(nil)
-	if st, err := h.Status(); err == nil {
-		atr = st.Atr
-	}
-	return &Card{reader: reader, atr: atr, link: &pcscLink{ctx: sctx, card: h}}, nil
-}
-
-// pcscLink is one card session over PC/SC, with its own context.
-type pcscLink struct {
-	ctx  *scard.Context
-	card *scard.Card
-}
-
-func (l *pcscLink) transmit(command []byte) ([]byte, error) {
-	return l.card.Transmit(command)
-}
-
-func (l *pcscLink) close() error {
-	// Unpowering is what lifting a phone off the reader amounts to: the
-	// card application sees its session end.
-	err := l.card.Disconnect(scard.UnpowerCard)
-	_ = l.ctx.Release()
-	if err != nil && classify(err) != ErrReader {
-		return nil // the card or the service is already gone: nothing to close
-	}
-	if err != nil {
-		return fmt.Errorf("disconnect: %w", err)
-	}
-	return nil
+	return &Card{reader: reader, atr: atr, link: l}, nil
 }
