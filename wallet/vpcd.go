@@ -4,6 +4,7 @@
 package wallet
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -65,19 +66,7 @@ type TapResult struct {
 // It waits for the reader to accept the connection, so a phone can be
 // held out before pcscd is up.
 func Tap(ctx context.Context, addr string, app CardApplication, faults Faults, untilPowerOff bool) (TapResult, error) {
-	conn, err := dialReader(ctx, addr)
-	if err != nil {
-		return TapResult{}, err
-	}
-	s := &session{conn: conn, app: app, faults: faults, untilPowerOff: untilPowerOff}
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	defer stop()
-	defer conn.Close()
-	err = s.serve()
-	if ctx.Err() != nil {
-		return s.result, nil // the phone was taken away: a normal end
-	}
-	return s.result, err
+	return TapTraced(ctx, addr, app, faults, untilPowerOff, nil)
 }
 
 // dialReader connects to vpcd, retrying while the reader is not listening.
@@ -110,10 +99,16 @@ func dialReader(ctx context.Context, addr string) (*net.TCPConn, error) {
 
 type session struct {
 	conn          net.Conn
+	in            *bufio.Reader
 	app           CardApplication
 	faults        Faults
 	untilPowerOff bool
 	result        TapResult
+	trace         *Trace
+}
+
+func newSession(conn net.Conn, app CardApplication, faults Faults, untilPowerOff bool) *session {
+	return &session{conn: conn, app: app, faults: faults, untilPowerOff: untilPowerOff}
 }
 
 var errDropped = errors.New("the phone left the field")
@@ -128,6 +123,10 @@ func (s *session) serve() error {
 			return err
 		}
 		if len(frame) == 1 {
+			if s.trace != nil {
+				at := nowNS()
+				s.trace.add(FrameTrace{Control: frame[0], In: 1, Read: at, Answered: at})
+			}
 			done, err := s.control(frame[0])
 			if err != nil || done {
 				return err
@@ -166,7 +165,14 @@ func (s *session) control(b byte) (done bool, err error) {
 
 func (s *session) command(cmd []byte) error {
 	n := s.result.Commands + 1
+	var ft FrameTrace
+	if s.trace != nil {
+		ft = FrameTrace{Command: true, INS: cmd[1], In: len(cmd), Read: nowNS()}
+	}
 	resp := s.app.Process(cmd)
+	if s.trace != nil {
+		ft.Answered, ft.Out = nowNS(), len(resp)
+	}
 	if s.faults.DropBefore == n {
 		return errDropped
 	}
@@ -176,6 +182,10 @@ func (s *session) command(cmd []byte) error {
 	if err := s.write(resp); err != nil {
 		return err
 	}
+	if s.trace != nil {
+		ft.Sent = nowNS()
+		s.trace.add(ft)
+	}
 	s.result.Commands = n
 	if s.faults.DropAfter == n {
 		return errDropped
@@ -183,22 +193,34 @@ func (s *session) command(cmd []byte) error {
 	return nil
 }
 
+// read takes the next frame. vpcd sends a frame's length and its bytes
+// in one segment, so through the buffer a frame costs one read from the
+// socket rather than one for its length and one for its bytes.
 func (s *session) read() ([]byte, error) {
-	quickAck(s.conn)
+	if s.in == nil {
+		s.in = bufio.NewReaderSize(ackingReader{s.conn}, 4096)
+	}
 	var hdr [2]byte
-	if _, err := io.ReadFull(s.conn, hdr[:]); err != nil {
+	if _, err := io.ReadFull(s.in, hdr[:]); err != nil {
 		return nil, err
 	}
 	n := int(binary.BigEndian.Uint16(hdr[:]))
 	frame := make([]byte, n)
-	quickAck(s.conn)
-	if _, err := io.ReadFull(s.conn, frame); err != nil {
+	if _, err := io.ReadFull(s.in, frame); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
 		return nil, fmt.Errorf("vpcd: frame of %d bytes cut short: %w", n, err)
 	}
 	return frame, nil
+}
+
+// ackingReader re-arms TCP_QUICKACK before every read from the socket.
+type ackingReader struct{ conn net.Conn }
+
+func (r ackingReader) Read(p []byte) (int, error) {
+	quickAck(r.conn)
+	return r.conn.Read(p)
 }
 
 func (s *session) write(payload []byte) error {

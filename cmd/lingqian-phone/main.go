@@ -93,6 +93,7 @@ func tap(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	dropAfter := fs.Int("drop-after", 0, "fault: leave after answering N commands")
 	dropBefore := fs.Int("drop-before", 0, "fault: leave while command N is in flight")
 	delay := fs.Duration("delay", 0, "fault: wait this long before every answer")
+	tracePath := fs.String("trace", "", "for benchmarks: when leaving, write to this file when each frame came and was answered (JSON lines)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -132,8 +133,13 @@ func tap(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer cancel()
 	}
 	faults := wallet.Faults{DropAfter: *dropAfter, DropBefore: *dropBefore, Delay: *delay}
+	var trace *wallet.Trace
+	if *tracePath != "" {
+		trace = &wallet.Trace{}
+		defer writeTrace(trace, *tracePath, stderr)
+	}
 	for {
-		res, err := wallet.Tap(ctx, *addr, card, faults, *once)
+		res, err := wallet.TapTraced(ctx, *addr, card, faults, *once, trace)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			fmt.Fprintf(stdout, "left the reader after %d commands\n", res.Commands)
@@ -158,6 +164,21 @@ func tap(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0
 		case <-time.After(time.Second):
 		}
+	}
+}
+
+// writeTrace writes the frames noted while the phone was on the reader.
+// It runs as the phone leaves, so that writing it slows no exchange.
+func writeTrace(t *wallet.Trace, path string, stderr io.Writer) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = t.WriteJSONLines(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "lingqian-phone: trace %s: %v\n", path, err)
 	}
 }
 
