@@ -37,8 +37,8 @@ import (
 // `chaos: F faults, P purchases approved, L lost, D duplicated`.
 //
 // CHAOS_SEED replays a campaign's choices (the timing of processes still
-// varies from run to run). Without CHAOS_SECONDS the test is skipped, so
-// `make test` does not run it.
+// varies from run to run). Without CHAOS_SECONDS the test is skipped;
+// `make test` runs a 20 s campaign (scripts/test.sh).
 func TestChaos(t *testing.T) {
 	secs := os.Getenv("CHAOS_SECONDS")
 	if secs == "" {
@@ -82,8 +82,6 @@ type chaos struct {
 	outcomes map[string]int // charge outcomes, for the log
 	notes    []string       // charges that did not approve, for the log
 	faults   map[string]int // faults injected, by kind
-	// excused are the wallet's ATCs whose answers a hostile relay changed.
-	excused map[uint16]bool
 	// stuck: the charges see no phone although it is started; the
 	// injector then restarts pcscd and the phone (not counted a fault).
 	stuck  atomic.Bool
@@ -109,8 +107,7 @@ func newChaos(t *testing.T, seed uint64) *chaos {
 	w.mustRun(t, "lingqian-phone", "apply", "--wallet", w.wallet, "--bank", "https://"+w.bank.addr, "--ca", w.bank.ca(),
 		"--user", "alice", "--password", "s3cret", "--load", strconv.Itoa(chaosLoad))
 
-	c := &chaos{w: w, pcscd: d, seed: seed, approved: map[int64]int64{}, outcomes: map[string]int{}, faults: map[string]int{},
-		excused: map[uint16]bool{}}
+	c := &chaos{w: w, pcscd: d, seed: seed, approved: map[int64]int64{}, outcomes: map[string]int{}, faults: map[string]int{}}
 	c.phone = startChaosProc(t, "phone", bin(t, "lingqian-phone"), "tap", "--wallet", w.wallet, "--vpcd", d.Addr())
 	c.forward = startChaosProc(t, "forwarder", bin(t, "lingqian"), "sync", "--data", w.desk, "--json", "--interval", "300ms")
 	return c
