@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"lingqian/emv"
@@ -145,7 +146,19 @@ func (c *Checkout) Charge(ctx context.Context, sale Sale) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("checkout: waiting for the phone: %w", err)
 	}
-	defer card.Close()
+	// The card is released while the journal writes what it answered, not
+	// after: both take a round of their own, and the card is done with.
+	released := make(chan struct{})
+	release := sync.OnceFunc(func() {
+		go func() {
+			_ = card.Close()
+			close(released)
+		}()
+	})
+	defer func() {
+		release()
+		<-released
+	}()
 
 	// The tap is written down before the card is asked to pay: a desk
 	// stopped between the card's answer and the purchase's entry finds it
@@ -164,6 +177,7 @@ func (c *Checkout) Charge(ctx context.Context, sale Sale) (Result, error) {
 			return nil
 		}}
 	out := c.Kernel.Run(ctx, card, p)
+	release()
 	res := Result{Sale: sale.Amount, Outcome: out}
 	// What the card answered is recorded even if the sale is cancelled now.
 	ctx = context.WithoutCancel(ctx)
