@@ -162,6 +162,16 @@ func (bc *tapCheckout) report(b *testing.B, taps, echo, phoneWork []time.Duratio
 		b.ReportMetric(ms(p50(bc.journal.before)), "journal-before-genac-p50-ms")
 	}
 	b.ReportMetric(ms(p50(bc.kernel.own)), "kernel-own-p50-ms")
+	// The floor of a desk that keeps its promise: the echo and the phone's
+	// own time, plus the two writes that must be on disk in their turn
+	// (the tap before GENERATE AC, the purchase before "approved"), as
+	// measured in this very run.
+	durable := floor + p50(bc.journal.appends)
+	if len(bc.journal.before) > 0 {
+		durable += p50(bc.journal.before)
+	}
+	b.ReportMetric(ms(durable), "durable-floor-p50-ms")
+	b.ReportMetric(float64(tap)/float64(durable), "tap/durable-floor")
 }
 
 // seeingReader is the desk's reader that notes when it saw the phone.
