@@ -50,6 +50,17 @@ var figures = []figure{
 		Alone:       "go test -tags ci -run '^$' -bench Tap_ToApproved -count 3 ./systest/",
 	},
 	{
+		What: "… the same beside its durable floor", Target: "≤ 1.2 × the durable floor",
+		Measured:    metric{Key: systest + "BenchmarkTap_ToApproved", Unit: "tap-p50-ms", Show: "ms"},
+		Baseline:    metric{Key: systest + "BenchmarkTap_ToApproved", Unit: "durable-floor-p50-ms", Show: "ms"},
+		BaselineIs:  "the floor plus the desk's two journal writes that must be on disk in their turn (the tap before GENERATE AC, the purchase before approved), measured in the same taps",
+		PairedRatio: "tap/durable-floor",
+		Met:         func(_, ratio float64) bool { return ratio <= 1.2 },
+		OnRatio:     true,
+		AtMost:      true,
+		Alone:       "go test -tags ci -run '^$' -bench Tap_ToApproved -count 3 ./systest/",
+	},
+	{
 		What: "kernel work per purchase (p50)", Target: "< 100 µs",
 		Measured:   metric{Key: emv + "BenchmarkKernel_Purchase", Unit: "p50-µs", Show: "µs"},
 		Baseline:   metric{Key: emv + "BenchmarkKernel_PurchaseODAOnly", Unit: "p50-µs", Show: "µs"},
