@@ -233,7 +233,7 @@ func (s *shop) signedIn(id string) {
 
 // sale types the amount and Enter, puts the phone on the reader, and waits
 // for the result.
-func (s *shop) sale(amount string, w *wallet.Card, leave device.Leave) (headline, reason string) {
+func (s *shop) sale(amount string, w device.Application, leave device.Leave) (headline, reason string) {
 	s.t.Helper()
 	s.typeKeys(amount)
 	s.press(fyne.KeyReturn)
@@ -243,7 +243,7 @@ func (s *shop) sale(amount string, w *wallet.Card, leave device.Leave) (headline
 
 // tap waits for the checkout to wait for a phone, puts the phone on the
 // reader, and waits for the result to be shown.
-func (s *shop) tap(w *wallet.Card, leave device.Leave) {
+func (s *shop) tap(w device.Application, leave device.Leave) {
 	s.t.Helper()
 	shown := s.results()
 	eventually(s.t, "waiting for the phone", func() bool { return s.desk.checkout.busy() })
