@@ -128,10 +128,16 @@ func (s *session) generateAC(ctx context.Context) Outcome {
 		return s.end(Torn, ReasonTorn.with(err.Error()))
 	}
 	if sw != swOK {
-		// Not the card's word that it did not pay: a status can be
-		// garbled on its way. Its next tap asks it (RECOVER AC).
+		if len(resp) == 0 && uint16(sw)>>8 >= 0x62 && uint16(sw)>>8 <= 0x6F {
+			// A status alone, of the kind a card ends a command with
+			// when it did not run it: the card refused.
+			s.out.CardRefused = true
+			return s.end(Declined, ReasonDeclinedByCard.with(fmt.Sprintf("GENERATE AC status %04X", uint16(sw))))
+		}
+		// An answer with data and a status other than 9000 is not a
+		// card's refusal but one garbled on its way: its next tap asks.
 		s.out.Tear = &tear
-		return s.end(Torn, ReasonUnverified.with(fmt.Sprintf("GENERATE AC status %04X", uint16(sw))))
+		return s.end(Torn, ReasonUnverified.with(fmt.Sprintf("GENERATE AC status %04X with %d bytes", uint16(sw), len(resp))))
 	}
 	s.out.GenACResponse = resp
 	out := s.judge(resp, s.out.PDOLData, data, s.un)

@@ -142,3 +142,34 @@ func askingAAC(app device.Application) device.Application {
 		return cmd
 	}}
 }
+
+func TestKernel_AStatusAloneIsTheCardsRefusalAStatusWithDataIsNot(t *testing.T) {
+	iss := issuerFor(t)
+	k := newKernel(t, iss)
+	for _, tc := range []struct {
+		name    string
+		answer  func(resp []byte) []byte
+		result  emv.Result
+		refused bool
+	}{
+		{"69 85 alone", func([]byte) []byte { return []byte{0x69, 0x85} }, emv.Declined, true},
+		{"an answer ending 69 85", func(resp []byte) []byte {
+			return append(resp[:len(resp)-2:len(resp)-2], 0x69, 0x85)
+		}, emv.Torn, false},
+		{"two bytes of an answer, cut", func(resp []byte) []byte { return resp[:2] }, emv.Torn, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Given a wallet whose answer to GENERATE AC reaches the desk so
+			w := newWallet(t, iss, issuance.Request{Balance: 50000})
+			app := tamper{Application: w, response: onlyINS(0xAE, func(_, resp []byte) []byte { return tc.answer(resp) })}
+
+			// When the customer pays
+			out := tap(t, k, app, device.Leave{}, emv.Purchase{Amount: 1250})
+
+			// Then only a status alone is taken for the card's refusal
+			if out.Result != tc.result || out.CardRefused != tc.refused || (out.Tear != nil) == tc.refused {
+				t.Fatalf("outcome %v %q refused=%v tear=%v", out.Result, out.Reason.Code, out.CardRefused, out.Tear != nil)
+			}
+		})
+	}
+}
