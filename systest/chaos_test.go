@@ -92,21 +92,7 @@ type chaos struct {
 
 func newChaos(t *testing.T, seed uint64) *chaos {
 	t.Helper()
-	d := pcsctest.Start(t)
-	work := t.TempDir()
-	w := &faultWorld{work: work, desk: filepath.Join(work, "desk"), wallet: filepath.Join(work, "wallet.json")}
-	w.bank = startRealBank(t, filepath.Join(work, "bank"))
-	p, err := faultproxy.Start(w.bank.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	w.proxy = p
-	w.mustRun(t, "lingqian-bank", "customer", "add", "--data", w.bank.dir, "--user", "alice", "--password", "s3cret", "--deposit", "100000")
-	w.terminal = w.enrolAt(t, w.desk, "M001")
-	w.mustRun(t, "lingqian-phone", "apply", "--wallet", w.wallet, "--bank", "https://"+w.bank.addr, "--ca", w.bank.ca(),
-		"--user", "alice", "--password", "s3cret", "--load", strconv.Itoa(chaosLoad))
-
+	w, d := newEnrolledWorld(t, chaosLoad)
 	c := &chaos{w: w, pcscd: d, seed: seed, approved: map[int64]int64{}, outcomes: map[string]int{}, faults: map[string]int{}}
 	c.phone = startChaosProc(t, "phone", bin(t, "lingqian-phone"), "tap", "--wallet", w.wallet, "--vpcd", d.Addr())
 	c.forward = startChaosProc(t, "forwarder", bin(t, "lingqian"), "sync", "--data", w.desk, "--json", "--interval", "300ms")

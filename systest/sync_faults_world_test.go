@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,6 +35,21 @@ type faultWorld struct {
 
 func newFaultWorld(t *testing.T) *faultWorld {
 	t.Helper()
+	w, d := newEnrolledWorld(t, 50000)
+	phone := exec.Command(bin(t, "lingqian-phone"), "tap", "--wallet", w.wallet, "--vpcd", d.Addr())
+	phone.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := phone.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = phone.Process.Signal(syscall.SIGTERM); _ = phone.Wait() })
+	return w
+}
+
+// newEnrolledWorld starts pcscd with vpcd, the real bank behind the fault
+// proxy, a desk of merchant M001 enrolled through it, and alice's wallet
+// loaded with load fen; the phone is not on the reader yet.
+func newEnrolledWorld(t *testing.T, load int) (*faultWorld, *pcsctest.Daemon) {
+	t.Helper()
 	d := pcsctest.Start(t)
 	work := t.TempDir()
 	w := &faultWorld{work: work, desk: filepath.Join(work, "desk"), wallet: filepath.Join(work, "wallet.json")}
@@ -44,18 +60,11 @@ func newFaultWorld(t *testing.T) *faultWorld {
 	}
 	t.Cleanup(func() { p.Close() })
 	w.proxy = p
-
 	w.mustRun(t, "lingqian-bank", "customer", "add", "--data", w.bank.dir, "--user", "alice", "--password", "s3cret", "--deposit", "100000")
 	w.terminal = w.enrolAt(t, w.desk, "M001")
 	w.mustRun(t, "lingqian-phone", "apply", "--wallet", w.wallet, "--bank", "https://"+w.bank.addr, "--ca", w.bank.ca(),
-		"--user", "alice", "--password", "s3cret", "--load", "50000")
-	phone := exec.Command(bin(t, "lingqian-phone"), "tap", "--wallet", w.wallet, "--vpcd", d.Addr())
-	phone.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := phone.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = phone.Process.Signal(syscall.SIGTERM); _ = phone.Wait() })
-	return w
+		"--user", "alice", "--password", "s3cret", "--load", strconv.Itoa(load))
+	return w, d
 }
 
 // enrolDesk enrols a new desk of merchant through the proxy; its folder.
