@@ -104,18 +104,7 @@ func (p *chaosProc) stop() {
 	if p.cmd == nil {
 		return
 	}
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
+	stopGently(p.cmd.Process, p.done)
 }
 
 // output is what the process printed in its latest run.

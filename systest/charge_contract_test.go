@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -281,18 +282,22 @@ func (p *phoneProc) leave(t *testing.T) {
 }
 
 // stop ends the phone process by its PID, politely first.
-func (p *phoneProc) stop() {
+func (p *phoneProc) stop() { stopGently(p.cmd.Process, p.done) }
+
+// stopGently ends a process it started with SIGTERM, SIGKILL after 5 s,
+// and waits until done says it has; one already ended is left alone.
+func stopGently(proc *os.Process, done <-chan struct{}) {
 	select {
-	case <-p.done:
+	case <-done:
 		return
 	default:
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = proc.Signal(syscall.SIGTERM)
 	select {
-	case <-p.done:
+	case <-done:
 	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
+		_ = proc.Kill()
+		<-done
 	}
 }
 
